@@ -1,0 +1,69 @@
+# Two commands for a newcomer: `make run` (the app with its demo) and `make test` (the whole suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+STANDIN_PORT ?= 8765
+WEB_PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sprintolike
+PYTEST_ARGS ?=
+
+# The demo: SQLite, the django-q2 ORM broker, and PagerDuty replaced by the local stand-in.
+DEMO_ENV := DJANGO_DEBUG=1 \
+	PAGERDUTY_API_URL=http://127.0.0.1:$(STANDIN_PORT) \
+	PAGERDUTY_EU_API_URL=http://127.0.0.1:$(STANDIN_PORT) \
+	PAGERDUTY_IDENTITY_URL=http://127.0.0.1:$(STANDIN_PORT) \
+	PAGERDUTY_CLIENT_ID=sprintolike-demo \
+	PAGERDUTY_CLIENT_SECRET=standin-client-secret
+
+.PHONY: run test install install-dev browser lint format migrations-check bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(DEMO_ENV) $(MANAGE) migrate --noinput
+	$(DEMO_ENV) $(MANAGE) seed_demo --standin-port $(STANDIN_PORT)
+	@echo "Starting the PagerDuty stand-in (:$(STANDIN_PORT)), a django-q2 worker and the web server (:$(WEB_PORT)). Ctrl-C stops all three."
+	@trap 'kill 0' INT TERM EXIT; \
+	$(DEMO_ENV) $(MANAGE) pagerduty_standin --port $(STANDIN_PORT) --seed 1 & \
+	$(DEMO_ENV) $(MANAGE) qcluster & \
+	$(DEMO_ENV) $(MANAGE) runserver 127.0.0.1:$(WEB_PORT)
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "Install Debian's chromium package (sudo apt-get install chromium) for the browser tests."; exit 1; fi; }
+
+test: install-dev browser
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations-check: install-dev
+	DJANGO_DEBUG=1 $(MANAGE) makemigrations --check --dry-run
+
+bench: install-dev
+	DATABASE_URL=$(TEST_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) test-output .pytest_cache
