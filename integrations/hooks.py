@@ -1,0 +1,29 @@
+"""What other apps want done after a sync, without integrations importing them.
+
+Checks and spend register a task path in their AppConfig.ready(); after every sync run the sync
+engine enqueues each registered task with the organisation's id and the sync run's id.
+"""
+
+from collections.abc import Callable
+
+_AFTER_SYNC_TASKS: list[str] = []
+
+
+def register_after_sync_task(task_path: str) -> None:
+    """Register a django-q2 task (dotted path) to run after each sync: task(organization_id, sync_run_id)."""
+    if task_path not in _AFTER_SYNC_TASKS:
+        _AFTER_SYNC_TASKS.append(task_path)
+
+
+def after_sync_tasks() -> tuple[str, ...]:
+    return tuple(_AFTER_SYNC_TASKS)
+
+
+def enqueue_after_sync(
+    *, organization_id: int, sync_run_id: int, enqueue: Callable[..., object] | None = None
+) -> None:
+    """Enqueue every registered after-sync task; `enqueue` defaults to django-q2's async_task."""
+    if enqueue is None:
+        from django_q.tasks import async_task as enqueue
+    for task_path in after_sync_tasks():
+        enqueue(task_path, organization_id, sync_run_id, task_name=f"after-sync:{task_path}")
