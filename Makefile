@@ -35,6 +35,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(DEMO_ENV) $(MANAGE) migrate --noinput
+	$(DEMO_ENV) $(MANAGE) setup_schedules
 	$(DEMO_ENV) $(MANAGE) seed_demo --standin-port $(STANDIN_PORT)
 	@echo "Starting the PagerDuty stand-in (:$(STANDIN_PORT)), a django-q2 worker and the web server (:$(WEB_PORT)). Ctrl-C stops all three."
 	@trap 'kill 0' INT TERM EXIT; \
