@@ -421,6 +421,7 @@ class RemoteIncidentStatusChange(models.Model):
     organization = models.ForeignKey(
         "tenants.Organization", on_delete=models.CASCADE, related_name="+"
     )
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
     incident = models.ForeignKey(
         RemoteIncident, on_delete=models.CASCADE, related_name="status_changes"
     )
@@ -434,7 +435,7 @@ class RemoteIncidentStatusChange(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["incident", "external_id"], name="unique_incident_status_change"
+                fields=["connection", "external_id"], name="unique_incident_status_change"
             )
         ]
         ordering = ["at", "id"]

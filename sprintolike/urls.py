@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from integrations import views as integration_views
 from tenants import views as tenant_views
 
 org_patterns = [
@@ -15,6 +16,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("orgs/new/", tenant_views.org_create, name="org_create"),
+    path(
+        "integrations/pagerduty/callback/",
+        integration_views.pagerduty_oauth_callback,
+        name="pagerduty_oauth_callback",
+    ),
     path("invitations/<str:token>/", tenant_views.invitation_accept, name="invitation_accept"),
     path("o/<slug:org_slug>/", include(org_patterns)),
 ]

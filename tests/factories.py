@@ -178,6 +178,7 @@ class RemoteIncidentStatusChangeFactory(factory.django.DjangoModelFactory):
         model = RemoteIncidentStatusChange
 
     incident = factory.SubFactory(RemoteIncidentFactory)
+    connection = factory.SelfAttribute("incident.connection")
     organization = factory.SelfAttribute("incident.organization")
     external_id = factory.Sequence(lambda n: f"R{n:08d}")
     kind = "trigger"

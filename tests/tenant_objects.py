@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from tenants.models import Organization
 from tests.factories import (
+    ConnectionFactory,
     InvitationFactory,
     MembershipFactory,
     OrgRoleFactory,
@@ -15,6 +16,7 @@ from tests.factories import (
 )
 
 FOREIGN_OBJECT_MAKERS: dict[str, Callable[[Organization], object]] = {
+    "connection_id": lambda organization: ConnectionFactory(organization=organization).pk,
     "invitation_id": lambda organization: InvitationFactory(organization=organization).pk,
     "membership_id": lambda organization: MembershipFactory(organization=organization).pk,
     "org_role_id": lambda organization: OrgRoleFactory(organization=organization).pk,

@@ -1,0 +1,1 @@
+"""PagerDuty integration: REST client, OAuth helpers and the shared request budget."""
