@@ -13,8 +13,8 @@ DEMO_ENV := DJANGO_DEBUG=1 \
 	PAGERDUTY_API_URL=http://127.0.0.1:$(STANDIN_PORT) \
 	PAGERDUTY_EU_API_URL=http://127.0.0.1:$(STANDIN_PORT) \
 	PAGERDUTY_IDENTITY_URL=http://127.0.0.1:$(STANDIN_PORT) \
-	PAGERDUTY_CLIENT_ID=sprintolike-demo \
-	PAGERDUTY_CLIENT_SECRET=standin-client-secret
+	PAGERDUTY_CLIENT_ID=standin-oauth-client-id \
+	PAGERDUTY_CLIENT_SECRET=standin-oauth-client-secret
 
 .PHONY: run test install install-dev browser lint format migrations-check bench clean
 
@@ -36,10 +36,10 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(DEMO_ENV) $(MANAGE) migrate --noinput
 	$(DEMO_ENV) $(MANAGE) setup_schedules
-	$(DEMO_ENV) $(MANAGE) seed_demo --standin-port $(STANDIN_PORT)
 	@echo "Starting the PagerDuty stand-in (:$(STANDIN_PORT)), a django-q2 worker and the web server (:$(WEB_PORT)). Ctrl-C stops all three."
 	@trap 'kill 0' INT TERM EXIT; \
 	$(DEMO_ENV) $(MANAGE) pagerduty_standin --port $(STANDIN_PORT) --seed 1 & \
+	$(DEMO_ENV) $(MANAGE) seed_demo --seed 1 --standin-url http://127.0.0.1:$(STANDIN_PORT) || exit 1; \
 	$(DEMO_ENV) $(MANAGE) qcluster & \
 	$(DEMO_ENV) $(MANAGE) runserver 127.0.0.1:$(WEB_PORT)
 

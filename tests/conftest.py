@@ -49,3 +49,35 @@ def member_client(client, member):
 @pytest.fixture
 def user(db):
     return UserFactory()
+
+
+@pytest.fixture
+def standin(settings):
+    """A local PagerDuty stand-in on a free port, with the app's settings pointed at it.
+
+    Small and deterministic; tests that need other sizes or options build their own
+    `StandinServer(StandinOptions(...))` and call `point_settings_at(settings, server)`.
+    """
+    from integrations.pagerduty.standin import StandinOptions, StandinServer
+
+    server = StandinServer(
+        StandinOptions(
+            port=0, seed=7, incident_count=300, user_count=40, service_count=6, subdomain="acme"
+        )
+    ).start()
+    point_settings_at(settings, server)
+    yield server
+    server.stop()
+
+
+def point_settings_at(settings, server) -> None:
+    from integrations.pagerduty.standin import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET
+
+    settings.PAGERDUTY_API_URL = server.url
+    settings.PAGERDUTY_EU_API_URL = server.url
+    settings.PAGERDUTY_IDENTITY_URL = server.url
+    settings.PAGERDUTY_JWKS_URL = f"{server.url}/global/oauth/anonymous/jwks"
+    settings.PAGERDUTY_CLIENT_ID = server.options.oauth_client_id or DEFAULT_OAUTH_CLIENT_ID
+    settings.PAGERDUTY_CLIENT_SECRET = (
+        server.options.oauth_client_secret or DEFAULT_OAUTH_CLIENT_SECRET
+    )

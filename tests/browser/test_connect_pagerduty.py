@@ -1,0 +1,46 @@
+"""In a real browser: connect PagerDuty for incident management through the stand-in's consent page."""
+
+import re
+
+import pytest
+
+from integrations.models import AuthType, Connection
+from tenants.models import Role
+from tests.factories import TEST_PASSWORD, MembershipFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.standin, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, live_server, email: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(re.compile(r"/o/"))
+
+
+def test_connect_pagerduty_with_oauth_lands_on_the_connected_tab(
+    live_server, page, screenshot, standin
+):
+    membership = MembershipFactory(role=Role.ADMIN, organization__slug="acme-corp")
+    sign_in(page, live_server, membership.user.email)
+
+    page.click("text=Integrations")
+    page.click("a.tile.provider")
+    page.check("input[value=incident_management]")
+    page.click("button:has-text('Next')")
+    page.wait_for_url(re.compile(r"step=authorize"))
+    page.click("button:has-text('Connect PagerDuty')")
+
+    page.wait_for_url(re.compile(re.escape(standin.url) + r"/oauth/authorize"))
+    assert page.get_by_text("incidents.read").is_visible()
+    screenshot("consent")
+    page.click("button[value=approve]")
+
+    page.wait_for_url(re.compile(r"/o/acme-corp/settings/integrations/\?tab=connected"))
+    assert page.get_by_text("Connected PagerDuty account acme.").is_visible()
+    assert page.locator("table").get_by_text("acme").is_visible()
+    screenshot("connected")
+    connection = Connection.objects.get(organization=membership.organization)
+    assert connection.auth_type == AuthType.OAUTH
+    assert connection.purposes == ["incident_management"]
