@@ -111,6 +111,16 @@ class Connection(models.Model):
         blank=True,
         help_text="Every incident created before this time has been read at least once.",
     )
+    log_entries_synced_through = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Every incident log entry created before this time has been read.",
+    )
+    directory_synced_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When users, licenses and last sign-ins were last read in full.",
+    )
 
     objects = ConnectionQuerySet.as_manager()
 
@@ -393,6 +403,10 @@ class RemoteIncident(SyncedRecord):
         blank=True,
         help_text="When the resolution note and custom fields were last read.",
     )
+    details_pending = models.BooleanField(
+        default=False,
+        help_text="Status changed in an incremental sync: read its custom fields next.",
+    )
 
     class Meta:
         constraints = [
@@ -404,6 +418,11 @@ class RemoteIncident(SyncedRecord):
             models.Index(fields=["organization", "-created_at_remote"]),
             models.Index(fields=["connection", "status"]),
             models.Index(fields=["organization", "service", "-created_at_remote"]),
+            models.Index(
+                fields=["connection"],
+                condition=models.Q(details_pending=True),
+                name="remote_incident_details_due",
+            ),
         ]
         ordering = ["-created_at_remote"]
 
@@ -421,7 +440,11 @@ class RemoteIncidentStatusChange(models.Model):
     organization = models.ForeignKey(
         "tenants.Organization", on_delete=models.CASCADE, related_name="+"
     )
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    # Indexed through the (connection, ...) indexes below; a lone connection index would only
+    # tempt the planner away from them.
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     incident = models.ForeignKey(
         RemoteIncident, on_delete=models.CASCADE, related_name="status_changes"
     )
@@ -438,6 +461,7 @@ class RemoteIncidentStatusChange(models.Model):
                 fields=["connection", "external_id"], name="unique_incident_status_change"
             )
         ]
+        indexes = [models.Index(fields=["connection", "at"], name="status_change_connection_at")]
         ordering = ["at", "id"]
 
     def __str__(self) -> str:

@@ -22,6 +22,11 @@ urlpatterns = [
         name="connection_update_purposes",
     ),
     path(
+        "settings/integrations/connections/<int:connection_id>/sync/",
+        views.connection_sync_now,
+        name="connection_sync_now",
+    ),
+    path(
         "settings/integrations/connections/<int:connection_id>/revoke/",
         views.connection_revoke,
         name="connection_revoke",

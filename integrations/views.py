@@ -11,11 +11,12 @@ from django.views.decorators.http import require_POST
 
 from integrations import services
 from integrations.forms import ApiKeyConnectForm, OAuthConnectForm, PurposesForm, RevokeForm
-from integrations.models import Connection, Purpose
+from integrations.models import Connection, ConnectionStatus, Purpose, SyncTrigger
 from integrations.pagerduty import connect as pagerduty
 from integrations.pagerduty.oauth import describe_authorization_error
 from integrations.providers import provider_get, provider_list
 from integrations.selectors import connection_list, sync_run_list
+from integrations.tasks import sync_connection_enqueue
 from tenants.access import get_in_org, org_view
 from tenants.models import Membership
 from tenants.permissions import Action, role_can
@@ -233,6 +234,27 @@ def connection_update_purposes(request: HttpRequest, connection_id: int) -> Http
         messages.success(request, "Saved what PagerDuty is used for.")
     else:
         messages.error(request, "Choose at least one use for PagerDuty.")
+    return redirect("integrations:connection_detail", request.organization.slug, connection.pk)
+
+
+@require_POST
+@org_view(Action.SYNC_INTEGRATIONS)
+def connection_sync_now(request: HttpRequest, connection_id: int) -> HttpResponse:
+    """Queue a sync now; says so when one is already running or the connection cannot sync."""
+    connection = get_in_org(Connection.objects, organization=request.organization, pk=connection_id)
+    if connection.status in (ConnectionStatus.REVOKED, ConnectionStatus.NEEDS_REAUTHORIZATION):
+        messages.error(request, f"{connection} cannot sync: {connection.next_step}")
+    elif connection.is_syncing:
+        messages.info(
+            request,
+            "A sync of this connection is already running; its results appear below when it "
+            "finishes.",
+        )
+    else:
+        sync_connection_enqueue(connection=connection, trigger=SyncTrigger.MANUAL)
+        messages.success(
+            request, "Sync queued. It starts within a minute; refresh this page to follow it."
+        )
     return redirect("integrations:connection_detail", request.organization.slug, connection.pk)
 
 

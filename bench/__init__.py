@@ -1,0 +1,1 @@
+"""Benchmarks against realistic data volumes; each module has a `main(argv)`."""
