@@ -751,7 +751,7 @@ class PagerDutyClient:
                 continue
 
             status = response.status_code
-            logger.info("PagerDuty %s %s -> %d", method, template, status)
+            logger.debug("PagerDuty %s %s -> %d", method, template, status)
 
             if 200 <= status < 300:
                 if status == 204 or not response.content:
