@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.models import SYNCED_MODELS, Connection, ConnectionStatus, SyncRun
+from integrations.models import SYNCED_MODELS, Connection, ConnectionStatus, SyncRun, SyncTrigger
 from tenants.services import audit_event_record
 
 
@@ -84,13 +84,8 @@ def connection_revoke(*, connection: Connection, acting_user: Any, purge: bool) 
 
 def connection_after_connect(*, connection: Connection) -> None:
     """Start the first sync in the background as soon as an account is connected."""
-    from django_q.tasks import async_task
+    from integrations.tasks import sync_connection_enqueue
 
     transaction.on_commit(
-        lambda: async_task(
-            "integrations.tasks.sync_connection_task",
-            connection.pk,
-            "connect",
-            task_name=f"first-sync:{connection.pk}",
-        )
+        lambda: sync_connection_enqueue(connection=connection, trigger=SyncTrigger.CONNECT)
     )

@@ -85,22 +85,50 @@ def connect_with_api_key(
 ) -> Connection:
     api_key = api_key.strip()
     subdomain = _account_from_api_key(api_key=api_key, region=region)
+    return _connection_store(
+        organization=organization,
+        region=region,
+        subdomain=subdomain,
+        purposes=purposes,
+        acting_user=acting_user,
+        fields={
+            "auth_type": AuthType.API_KEY,
+            "api_key": api_key,
+            "access_token": "",
+            "refresh_token": "",
+            "access_token_expires_at": None,
+            "granted_scopes": [],
+            "status": ConnectionStatus.CONNECTED,
+            "last_error": "",
+            "last_error_at": None,
+        },
+    )
+
+
+def _connection_store(
+    *,
+    organization: Organization,
+    region: str,
+    subdomain: str,
+    purposes: list[str],
+    acting_user: Any,
+    fields: dict[str, Any],
+) -> Connection:
+    """Create the connection for this account, or bring a revoked or stale one back to life.
+
+    One row per organisation and PagerDuty account, so reconnecting keeps the synced data.
+    """
     with transaction.atomic():
         connection, created = Connection.objects.select_for_update().get_or_create(
             organization=organization,
             provider="pagerduty",
             region=region,
             subdomain=subdomain,
-            defaults={"auth_type": AuthType.API_KEY},
+            defaults={"auth_type": fields["auth_type"]},
         )
-        connection.auth_type = AuthType.API_KEY
-        connection.api_key = api_key
-        connection.access_token = connection.refresh_token = ""
-        connection.access_token_expires_at = None
-        connection.granted_scopes = []
+        for name, value in fields.items():
+            setattr(connection, name, value)
         connection.purposes = purposes
-        connection.status = ConnectionStatus.CONNECTED
-        connection.last_error = ""
         connection.authorized_by = (
             acting_user if getattr(acting_user, "is_authenticated", False) else None
         )
@@ -114,9 +142,11 @@ def connect_with_api_key(
             action="connection.connect",
             target=connection,
             details={
-                "auth_type": "api_key",
+                "auth_type": connection.auth_type,
                 "region": region,
                 "purposes": purposes,
+                "granted_scopes": connection.granted_scopes,
+                "status": connection.status,
                 "new": created,
             },
         )
@@ -228,49 +258,26 @@ def oauth_complete(
         raise ConnectError(error.message) from None
     region = _region_from_identity(claims)
     missing = oauth.missing_scopes(tokens.granted_scopes)
-    purposes = entry["purposes"]
-    with transaction.atomic():
-        connection, created = Connection.objects.select_for_update().get_or_create(
-            organization=organization,
-            provider="pagerduty",
-            region=region,
-            subdomain=claims.subdomain,
-            defaults={"auth_type": AuthType.OAUTH},
-        )
-        connection.auth_type = AuthType.OAUTH
-        connection.account_id = claims.account_id
-        connection.remote_user_id = claims.user_id
-        connection.access_token = tokens.access_token
-        connection.refresh_token = tokens.refresh_token or ""
-        connection.access_token_expires_at = tokens.expires_at
-        connection.api_key = ""
-        connection.granted_scopes = sorted(tokens.granted_scopes)
-        connection.purposes = purposes
-        connection.status = (
-            ConnectionStatus.MISSING_SCOPES if missing else ConnectionStatus.CONNECTED
-        )
-        connection.last_error = f"PagerDuty did not grant: {', '.join(missing)}." if missing else ""
-        connection.last_error_at = timezone.now() if missing else None
-        connection.authorized_by = acting_user
-        connection.connected_at = timezone.now()
-        connection.revoked_at = None
-        connection.revoked_by = None
-        connection.save()
-        audit_event_record(
-            organization=organization,
-            actor=acting_user,
-            action="connection.connect",
-            target=connection,
-            details={
-                "auth_type": "oauth",
-                "region": region,
-                "purposes": purposes,
-                "granted_scopes": connection.granted_scopes,
-                "missing_scopes": list(missing),
-                "new": created,
-            },
-        )
-    return connection
+    return _connection_store(
+        organization=organization,
+        region=region,
+        subdomain=claims.subdomain,
+        purposes=entry["purposes"],
+        acting_user=acting_user,
+        fields={
+            "auth_type": AuthType.OAUTH,
+            "account_id": claims.account_id,
+            "remote_user_id": claims.user_id,
+            "access_token": tokens.access_token,
+            "refresh_token": tokens.refresh_token or "",
+            "access_token_expires_at": tokens.expires_at,
+            "api_key": "",
+            "granted_scopes": sorted(tokens.granted_scopes),
+            "status": ConnectionStatus.MISSING_SCOPES if missing else ConnectionStatus.CONNECTED,
+            "last_error": f"PagerDuty did not grant: {', '.join(missing)}." if missing else "",
+            "last_error_at": timezone.now() if missing else None,
+        },
+    )
 
 
 # --- Using a connection ------------------------------------------------------------------------
