@@ -106,6 +106,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Behind pgbouncer in transaction-pooling mode server-side cursors must be off.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+    "DATABASE_DISABLE_SERVER_SIDE_CURSORS"
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the django-q2 worker write at the same time: WAL and an IMMEDIATE
     # transaction mode turn "database is locked" errors into short waits.
@@ -181,6 +185,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
+# Uploaded compliance evidence: private, served only through org-scoped views; never publish it.
+EVIDENCE_ROOT = Path(env("EVIDENCE_ROOT", str(BASE_DIR / "var" / "evidence")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Security: production (DEBUG off) passes `manage.py check --deploy`.

@@ -14,4 +14,5 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 MEDIA_ROOT = BASE_DIR / "test-output" / "media"  # noqa: F405
+EVIDENCE_ROOT = BASE_DIR / "test-output" / "evidence"  # noqa: F405
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}

@@ -1,0 +1,83 @@
+"""What a check is, what it yields, and what it is given to evaluate one organisation."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from integrations.models import Connection, ConnectionStatus
+from tenants.models import Organization
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class EntityOutcome:
+    """One entity's status under one check, before special cases are applied."""
+
+    entity_id: int
+    status: str
+    external_id: str = ""
+    number: int | None = None
+    email: str = ""
+    label: str = ""
+    deadline: datetime | None = None
+    detail: str = ""
+
+
+@dataclass
+class EvaluationContext:
+    """One organisation at one instant; shared by every check evaluated in the same run.
+
+    `entity_ids` narrows the run to a few entities (re-evaluating one incident after its review
+    changed); None means all. `cached` lets checks of one area load their shared inputs (the
+    incident policy, the sources) once per run.
+    """
+
+    organization: Organization
+    now: datetime
+    entity_ids: frozenset[int] | None = None
+    connections: list[Connection] = field(default_factory=list)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(
+        cls, *, organization: Organization, now: datetime, entity_ids: Iterable[int] | None = None
+    ) -> "EvaluationContext":
+        return cls(
+            organization=organization,
+            now=now,
+            entity_ids=frozenset(entity_ids) if entity_ids is not None else None,
+            connections=list(Connection.objects.filter(organization=organization)),
+        )
+
+    def connections_for(self, purpose: str) -> list[Connection]:
+        """Connections used for `purpose`. A revoked connection no longer syncs, so its stale
+        data would only mislead (an incident resolved since would stay open forever)."""
+        return [
+            connection
+            for connection in self.connections
+            if connection.has_purpose(purpose) and connection.status != ConnectionStatus.REVOKED
+        ]
+
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A compliance check. `evaluate` yields one outcome per entity in scope, in ascending
+    `entity_id` order (the engine merges them with the stored results in one pass)."""
+
+    code: str
+    title: str
+    system: str
+    category: str
+    purpose: str  # integrations.models.Purpose: the check applies once a connection has it
+    entity_type: str  # checks.models.EntityType
+    description: str
+    how_to_fix: str
+    evaluate: Callable[[EvaluationContext], Iterable[EntityOutcome]]
+    not_applicable_hint: str = "Connect PagerDuty in Settings > Integrations."
