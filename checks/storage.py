@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.db import transaction
 from django.utils.text import get_valid_filename
 
 
@@ -50,3 +51,11 @@ def evidence_upload_to(instance: Any, filename: str) -> str:
     """`<org id>/<random>/<safe name>`: unguessable and grouped per organisation."""
     safe_name = get_valid_filename(os.path.basename(filename))[-120:] or "evidence"
     return f"{instance.organization_id}/{uuid.uuid4().hex}/{safe_name}"
+
+
+def evidence_file_delete_on_commit(sender: type, instance: Any, **kwargs: Any) -> None:
+    """A deleted disclosure (for example when its connection's synced data is purged) takes its
+    evidence file with it, once the deletion has committed."""
+    name = instance.evidence.name
+    if name:
+        transaction.on_commit(lambda: _evidence_storage.delete(name))

@@ -1,5 +1,7 @@
 """Connecting PagerDuty by API key, OAuth state handling, revoking, and credentials at rest."""
 
+import os
+
 import pytest
 import responses
 from django.core.management import call_command
@@ -112,7 +114,9 @@ def test_secrets_are_never_rendered(owner_client, organization):
 
 @pytest.mark.django_db
 def test_oauth_callback_with_unknown_state_saves_nothing(admin_client, organization):
-    response = admin_client.get(reverse("pagerduty_oauth_callback"), {"code": "x", "state": "forged"})
+    response = admin_client.get(
+        reverse("pagerduty_oauth_callback"), {"code": "x", "state": "forged"}
+    )
     assert response.status_code == 302
     assert not Connection.objects.exists()
     messages = [str(m) for m in response.wsgi_request._messages]
@@ -131,7 +135,7 @@ def test_oauth_start_binds_state_to_session_user_and_org(admin_client, organizat
     location = response["Location"]
     assert location.startswith("https://identity.pagerduty.com/oauth/authorize?")
     assert "code_challenge_method=S256" in location
-    (state, entry), = admin_client.session[OAUTH_SESSION_KEY].items()
+    ((state, entry),) = admin_client.session[OAUTH_SESSION_KEY].items()
     assert f"state={state}" in location
     assert entry["organization_id"] == organization.pk
     assert entry["code_verifier"] not in location
@@ -274,3 +278,22 @@ def test_rotate_command_reencrypts_with_the_new_key(settings, organization):
     call_command("rotate_credentials_key")
     settings.CREDENTIALS_ENCRYPTION_KEYS = [new_key]
     assert Connection.objects.get(pk=connection.pk).api_key == "u+rotateme456"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_purging_a_connection_deletes_disclosure_evidence_files(organization, owner):
+    from django.core.files.base import ContentFile
+
+    from checks.models import Disclosure
+    from integrations.services import connection_revoke
+    from tests.checks.factories import DisclosureFactory
+
+    connection = ConnectionFactory(organization=organization)
+    disclosure = DisclosureFactory(review__incident__connection=connection)
+    disclosure.evidence.save("letter.txt", ContentFile(b"we told the regulator"), save=True)
+    stored = disclosure.evidence.path
+
+    connection_revoke(connection=connection, acting_user=owner, purge=True)
+
+    assert not Disclosure.objects.filter(pk=disclosure.pk).exists()
+    assert not os.path.exists(stored)
