@@ -73,7 +73,9 @@ def test_connect_with_oauth_and_pkce(admin_client, organization, standin):
 
 def test_withheld_scopes_are_recorded_and_shown(admin_client, organization, standin):
     standin.update_options(withhold_scopes=("analytics.write",))
-    follow_callback(admin_client, approve_on_standin(standin, start_oauth(admin_client, organization)))
+    follow_callback(
+        admin_client, approve_on_standin(standin, start_oauth(admin_client, organization))
+    )
     connection = Connection.objects.get(organization=organization)
     assert connection.status == ConnectionStatus.MISSING_SCOPES
     assert "analytics.write" not in connection.granted_scopes
@@ -129,7 +131,9 @@ def test_expired_access_token_is_refreshed_and_the_refresh_token_rotated(
     admin_client, organization, standin
 ):
     standin.update_options(access_token_ttl_seconds=1)
-    follow_callback(admin_client, approve_on_standin(standin, start_oauth(admin_client, organization)))
+    follow_callback(
+        admin_client, approve_on_standin(standin, start_oauth(admin_client, organization))
+    )
     connection = Connection.objects.get(organization=organization)
     first_access, first_refresh = connection.access_token, connection.refresh_token
     standin.update_options(access_token_ttl_seconds=3600)
@@ -151,10 +155,14 @@ def test_expired_access_token_is_refreshed_and_the_refresh_token_rotated(
         )
 
 
-def test_revoked_tokens_mark_the_connection_for_reauthorization(admin_client, organization, standin):
+def test_revoked_tokens_mark_the_connection_for_reauthorization(
+    admin_client, organization, standin
+):
     from integrations.pagerduty.client import PagerDutyUnauthorized
 
-    follow_callback(admin_client, approve_on_standin(standin, start_oauth(admin_client, organization)))
+    follow_callback(
+        admin_client, approve_on_standin(standin, start_oauth(admin_client, organization))
+    )
     connection = Connection.objects.get(organization=organization)
     requests.post(f"{standin.url}/_control/revoke_all_tokens", timeout=5)
     with pytest.raises(PagerDutyUnauthorized):
