@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -37,18 +36,12 @@ from checks.models import (
 )
 from checks.registry import CHECKS, check_get, checks_for_entity_type
 from integrations.models import RemoteIncident
+from sprintolike.pagination import paginate, querystring_without_page
 from tenants.access import get_in_org, org_view
 from tenants.permissions import Action
 
-PAGE_SIZE = 50
 ENTITY_PAGES = {EntityType.INCIDENT: "checks:incident_detail"}
 EVIDENCE_DEFAULT_DAYS = 90
-
-
-def _querystring_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _connection_state(scope: selectors.IncidentScope, connections: list[Any]) -> str:
@@ -93,7 +86,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     incident_checks = checks_for_entity_type(EntityType.INCIDENT)
     if scope.is_connected:
         incidents = selectors.incident_list(organization=organization, scope=scope, filters=filters)
-        page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = paginate(request, incidents)
         results = selectors.check_results_for_entities(
             organization=organization,
             entity_type=EntityType.INCIDENT,
@@ -133,7 +126,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             "filters": form,
             "page": page,
             "rows": rows,
-            "querystring": _querystring_without_page(request),
+            "querystring": querystring_without_page(request),
         },
     )
 
@@ -501,7 +494,7 @@ def check_detail(request: HttpRequest, check_code: str) -> HttpResponse:
     results = selectors.check_result_list(
         organization=organization, check_code=check.code, status="" if status == "all" else status
     )
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, results)
     entity_page = ENTITY_PAGES.get(check.entity_type)
     rows = [
         {

@@ -62,11 +62,9 @@ def sync_connection_enqueue(
 
 def sync_all_connections(enqueue: Callable[..., object] | None = None) -> int:
     """Fan out: queue one sync per active connection not already syncing; returns how many."""
-    now = timezone.now()
     queued = 0
-    for connection in Connection.objects.active().only("pk", "sync_lease_expires_at"):
-        if connection.sync_lease_expires_at and connection.sync_lease_expires_at > now:
-            continue
+    idle = Connection.objects.active().exclude(sync_lease_expires_at__gt=timezone.now())
+    for connection in idle.only("pk"):
         try:
             sync_connection_enqueue(
                 connection=connection, trigger=SyncTrigger.SCHEDULE, enqueue=enqueue

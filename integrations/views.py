@@ -13,7 +13,7 @@ from integrations import services
 from integrations.forms import ApiKeyConnectForm, OAuthConnectForm, PurposesForm, RevokeForm
 from integrations.models import Connection, ConnectionStatus, Purpose, SyncTrigger
 from integrations.pagerduty import connect as pagerduty
-from integrations.pagerduty.oauth import describe_authorization_error
+from integrations.pagerduty.oauth import describe_authorization_error, missing_scopes
 from integrations.providers import provider_get, provider_list
 from integrations.selectors import connection_list, sync_run_list
 from integrations.tasks import sync_connection_enqueue
@@ -217,8 +217,6 @@ def connection_detail(request: HttpRequest, connection_id: int) -> HttpResponse:
 
 
 def _missing_scopes(connection: Connection) -> tuple[str, ...]:
-    from integrations.pagerduty.oauth import missing_scopes
-
     return missing_scopes(connection.granted_scopes) if connection.auth_type == "oauth" else ()
 
 

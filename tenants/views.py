@@ -5,13 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from sprintolike.pagination import paginate, querystring_without_page
 from tenants import services
 from tenants.access import get_in_org, org_view
 from tenants.forms import (
@@ -34,8 +34,6 @@ from tenants.selectors import (
     org_role_list,
     staff_member_list,
 )
-
-PAGE_SIZE = 50
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -296,13 +294,14 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         status=cleaned.get("status", ""),
         org_role_id=org_role.pk if org_role else None,
     )
-    page = Paginator(staff, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "tenants/staff_list.html",
-        {"page": page, "filters": filters, "querystring": query.urlencode()},
+        {
+            "page": paginate(request, staff),
+            "filters": filters,
+            "querystring": querystring_without_page(request),
+        },
     )
 
 
@@ -395,7 +394,5 @@ def staff_import(request: HttpRequest) -> HttpResponse:
 
 @org_view(Action.VIEW_AUDIT_LOG)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    page = Paginator(audit_event_list(organization=request.organization), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, audit_event_list(organization=request.organization))
     return render(request, "tenants/audit_log.html", {"page": page})

@@ -46,3 +46,20 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+@pytest.fixture
+def sign_in(page, live_server):
+    """Sign in through the real login form; returns once the organisation's page has loaded."""
+    import re
+
+    from tests.factories import TEST_PASSWORD
+
+    def sign_in_as(email: str) -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=login]", email)
+        page.fill("input[name=password]", TEST_PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_url(re.compile(r"/o/[\w-]+/$"))
+
+    return sign_in_as

@@ -6,24 +6,16 @@ import pytest
 
 from integrations.models import AuthType, Connection
 from tenants.models import Role
-from tests.factories import TEST_PASSWORD, MembershipFactory
+from tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.standin, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(re.compile(r"/o/"))
-
-
 def test_connect_pagerduty_with_oauth_lands_on_the_connected_tab(
-    live_server, page, screenshot, standin
+    page, screenshot, standin, sign_in
 ):
     membership = MembershipFactory(role=Role.ADMIN, organization__slug="acme-corp")
-    sign_in(page, live_server, membership.user.email)
+    sign_in(membership.user.email)
 
     page.click("text=Integrations")
     page.click("a.tile.provider")

@@ -12,7 +12,6 @@ from checks.models import CheckResult, CheckStatus, Disclosure, IncidentReview
 from integrations.models import IncidentStatus
 from tenants.models import Role
 from tests.factories import (
-    TEST_PASSWORD,
     ConnectionFactory,
     MembershipFactory,
     RemoteIncidentFactory,
@@ -23,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_admin_records_data_loss_and_the_check_passes(
-    live_server, page, screenshot, settings, tmp_path
+    page, screenshot, settings, tmp_path, sign_in
 ):
     settings.EVIDENCE_ROOT = str(tmp_path / "evidence")
     membership = MembershipFactory(role=Role.ADMIN, user__email="dpo@example.com")
@@ -43,11 +42,8 @@ def test_admin_records_data_loss_and_the_check_passes(
     evidence = tmp_path / "regulator-notice.pdf"
     evidence.write_bytes(b"%PDF-1.4\n% notice sent to the regulator\n")
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", "dpo@example.com")
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(re.compile(rf"/o/{organization.slug}/$"))
+    sign_in("dpo@example.com")
+    assert page.url.endswith(f"/o/{organization.slug}/")
 
     page.click("aside >> text=Incidents")
     screenshot("incident-list")
