@@ -1422,59 +1422,45 @@ class _Renderer:
 
     # references
 
+    def _reference(
+        self, kind: str, object_id: str, summary: str, api_path: str, web_path: str | None
+    ) -> dict[str, Any]:
+        """PagerDuty's `<kind>_reference` shape: id, type, summary, self and (mostly) html_url."""
+        reference = {
+            "id": object_id,
+            "type": f"{kind}_reference",
+            "summary": summary,
+            "self": f"{self.api}/{api_path}/{object_id}",
+        }
+        if web_path is not None:
+            reference["html_url"] = f"{self.web}/{web_path}/{object_id}"
+        return reference
+
     def user_reference(self, user_index: int) -> dict[str, Any]:
         user = self.dataset.users[user_index]
-        return {
-            "id": user.id,
-            "type": "user_reference",
-            "summary": user.name,
-            "self": f"{self.api}/users/{user.id}",
-            "html_url": f"{self.web}/users/{user.id}",
-        }
+        return self._reference("user", user.id, user.name, "users", "users")
 
     def team_reference(self, team: Team) -> dict[str, Any]:
-        return {
-            "id": team.id,
-            "type": "team_reference",
-            "summary": team.name,
-            "self": f"{self.api}/teams/{team.id}",
-            "html_url": f"{self.web}/teams/{team.id}",
-        }
+        return self._reference("team", team.id, team.name, "teams", "teams")
 
     def escalation_policy_reference(self, team: Team) -> dict[str, Any]:
-        return {
-            "id": team.escalation_policy_id,
-            "type": "escalation_policy_reference",
-            "summary": f"{team.name} Escalation Policy",
-            "self": f"{self.api}/escalation_policies/{team.escalation_policy_id}",
-            "html_url": f"{self.web}/escalation_policies/{team.escalation_policy_id}",
-        }
+        return self._reference(
+            "escalation_policy",
+            team.escalation_policy_id,
+            f"{team.name} Escalation Policy",
+            "escalation_policies",
+            "escalation_policies",
+        )
 
     def service_reference(self, service: Service) -> dict[str, Any]:
-        return {
-            "id": service.id,
-            "type": "service_reference",
-            "summary": service.name,
-            "self": f"{self.api}/services/{service.id}",
-            "html_url": f"{self.web}/service-directory/{service.id}",
-        }
+        return self._reference("service", service.id, service.name, "services", "service-directory")
 
     def priority_reference(self, priority: Priority) -> dict[str, Any]:
-        return {
-            "id": priority.id,
-            "type": "priority_reference",
-            "summary": priority.name,
-            "self": f"{self.api}/priorities/{priority.id}",
-        }
+        return self._reference("priority", priority.id, priority.name, "priorities", None)
 
     def incident_reference(self, incident: Incident) -> dict[str, Any]:
-        return {
-            "id": incident.id,
-            "type": "incident_reference",
-            "summary": f"[#{incident.number}] {self.dataset.incident_title(incident)}",
-            "self": f"{self.api}/incidents/{incident.id}",
-            "html_url": f"{self.web}/incidents/{incident.id}",
-        }
+        summary = f"[#{incident.number}] {self.dataset.incident_title(incident)}"
+        return self._reference("incident", incident.id, summary, "incidents", "incidents")
 
     # full objects
 
