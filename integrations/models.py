@@ -162,6 +162,19 @@ class Connection(models.Model):
         host = "eu.pagerduty.com" if self.region == Region.EU else "pagerduty.com"
         return f"https://{self.subdomain}.{host}"
 
+    SYNC_PROGRESS_FIELDS = (
+        "last_synced_at",
+        "incidents_synced_through",
+        "log_entries_synced_through",
+        "directory_synced_at",
+    )
+    """Where the next sync starts from; cleared when the synced data is purged."""
+
+    def forget_sync_progress(self) -> None:
+        """Make the next sync a first sync again (after its data was deleted)."""
+        for field_name in self.SYNC_PROGRESS_FIELDS:
+            setattr(self, field_name, None)
+
     def has_purpose(self, purpose: str) -> bool:
         return purpose in self.purposes
 

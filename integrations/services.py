@@ -69,9 +69,8 @@ def connection_revoke(*, connection: Connection, acting_user: Any, purge: bool) 
     connection.save()
     deleted = connection_purge_synced_data(connection=connection) if purge else {}
     if purge:
-        connection.incidents_synced_through = None
-        connection.last_synced_at = None
-        connection.save(update_fields=["incidents_synced_through", "last_synced_at"])
+        connection.forget_sync_progress()
+        connection.save(update_fields=list(Connection.SYNC_PROGRESS_FIELDS))
     audit_event_record(
         organization=connection.organization,
         actor=acting_user,

@@ -195,3 +195,34 @@ def test_revoke_then_connect_again(owner_client, organization, standin, purge):
     connection.refresh_from_db()
     assert connection.status == ConnectionStatus.CONNECTED and connection.revoked_at is None
     assert Connection.objects.filter(organization=organization).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_purged_then_reconnected_account_is_synced_from_scratch(organization, owner, standin):
+    from integrations.models import RemoteIncidentStatusChange
+    from integrations.pagerduty.connect import connect_with_api_key
+    from integrations.pagerduty.sync import sync_connection
+    from integrations.services import connection_revoke
+
+    def connect() -> Connection:
+        return connect_with_api_key(
+            organization=organization,
+            api_key=DEFAULT_API_KEY,
+            region="us",
+            purposes=["incident_management"],
+            acting_user=owner,
+        )
+
+    connection = connect()
+    sync_connection(connection=connection, trigger="command")
+    incidents = RemoteIncident.objects.filter(connection=connection).count()
+    history = RemoteIncidentStatusChange.objects.filter(connection=connection).count()
+    assert incidents and history
+
+    connection_revoke(connection=connection, acting_user=owner, purge=True)
+    connection = connect()
+    run = sync_connection(connection=connection, trigger="schedule")
+
+    assert run.full
+    assert RemoteIncident.objects.filter(connection=connection).count() == incidents
+    assert RemoteIncidentStatusChange.objects.filter(connection=connection).count() == history
