@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from checks.models import (
     SpecialCase,
 )
 from checks.registry import CHECKS
+from sprintolike.bulk import bulk_update_rows
 from tenants.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -232,41 +233,14 @@ class _ResultWriter:
             self.created += len(self.to_create)
             self.to_create = []
         if self.to_update:
-            _results_update(self.to_update)
+            bulk_update_rows(
+                CheckResult, self.to_update, RESULT_FIELDS, batch_size=WRITE_BATCH_SIZE
+            )
             self.updated += len(self.to_update)
             self.to_update = []
         if self.changes:
             CheckResultChange.objects.bulk_create(self.changes, batch_size=WRITE_BATCH_SIZE)
             self.changes = []
-
-
-def _results_update(results: list[CheckResult]) -> None:
-    """Write changed results: on PostgreSQL one `UPDATE ... FROM (VALUES ...)` per batch."""
-    if connection.vendor != "postgresql":
-        CheckResult.objects.bulk_update(results, RESULT_FIELDS, batch_size=UPDATE_BATCH_SIZE)
-        return
-    fields = [CheckResult._meta.pk] + [CheckResult._meta.get_field(name) for name in RESULT_FIELDS]
-    quote = connection.ops.quote_name
-    row_sql = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
-    assignments = ", ".join(
-        f"{quote(field.column)} = v.{quote(field.column)}" for field in fields[1:]
-    )
-    column_list = ", ".join(quote(field.column) for field in fields)
-    table = quote(CheckResult._meta.db_table)
-    with connection.cursor() as cursor:
-        for start in range(0, len(results), WRITE_BATCH_SIZE):
-            batch = results[start : start + WRITE_BATCH_SIZE]
-            params = [
-                field.get_db_prep_save(getattr(result, field.attname), connection)
-                for result in batch
-                for field in fields
-            ]
-            cursor.execute(
-                f"UPDATE {table} AS r SET {assignments} "  # table and column names only
-                f"FROM (VALUES {', '.join([row_sql] * len(batch))}) AS v({column_list}) "
-                f"WHERE r.{quote(fields[0].column)} = v.{quote(fields[0].column)}",
-                params,
-            )
 
 
 def _ascending(outcomes: Iterable[EntityOutcome]) -> Iterator[EntityOutcome]:

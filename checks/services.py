@@ -31,6 +31,7 @@ from checks.models import (
     Stakeholder,
 )
 from integrations.models import RemoteIncident, RemotePriority, RemoteService
+from sprintolike.actors import user_or_none
 from tenants.models import Organization
 from tenants.services import audit_event_record
 
@@ -98,7 +99,7 @@ def incident_policy_update(
     policy.sla_hours_high = sla_hours_high
     policy.sla_hours_low = sla_hours_low
     policy.data_loss_field_name = data_loss_field_name.strip()
-    policy.updated_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    policy.updated_by = user_or_none(acting_user)
     policy.save()
 
     current_sources = set(
@@ -218,7 +219,7 @@ def incident_review_save(
         review.records_affected = records_affected
         review.stakeholders = [item for item in Stakeholder.values if item in stakeholders]
         review.notes = notes.strip()
-        review.updated_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
+        review.updated_by = user_or_none(acting_user)
         review.save()
 
         existing = {disclosure.stakeholder: disclosure for disclosure in review.disclosures.all()}
@@ -310,7 +311,7 @@ def special_case_create(
             entity_id=entity_id,
             entity_label=result.entity_label,
             reason=reason,
-            created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+            created_by=user_or_none(acting_user),
         )
         if evidence is not None:
             special_case.evidence_name = evidence.name[:255]
@@ -345,9 +346,7 @@ def special_case_withdraw(*, special_case: SpecialCase, acting_user: Any) -> Spe
         if special_case.withdrawn_at is not None:
             raise ChecksError("This special case was already withdrawn.")
         special_case.withdrawn_at = timezone.now()
-        special_case.withdrawn_by = (
-            acting_user if getattr(acting_user, "is_authenticated", False) else None
-        )
+        special_case.withdrawn_by = user_or_none(acting_user)
         special_case.save(update_fields=["withdrawn_at", "withdrawn_by"])
         audit_event_record(
             organization=special_case.organization,

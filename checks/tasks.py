@@ -15,19 +15,12 @@ from django.db.models import Exists, OuterRef, Q
 from checks.evaluation import organization_evaluate
 from checks.models import CheckSummary
 from integrations.models import Connection
+from sprintolike.tasks import enqueue as enqueue_task
 from tenants.models import Organization
 
 logger = logging.getLogger(__name__)
 
 EVALUATE_ORGANIZATION_TASK = "checks.tasks.evaluate_organization"
-
-
-def _enqueue(
-    task_path: str, *args: Any, enqueue: Callable[..., object] | None = None, **kwargs: Any
-) -> None:
-    if enqueue is None:
-        from django_q.tasks import async_task as enqueue
-    enqueue(task_path, *args, **kwargs)
 
 
 def evaluate_organization(organization_id: int) -> dict[str, Any]:
@@ -72,7 +65,7 @@ def evaluate_all_organizations(enqueue: Callable[..., object] | None = None) -> 
     """The scheduled fan-out: one task per organisation. Returns how many were enqueued."""
     count = 0
     for organization_id in organizations_to_evaluate().iterator(chunk_size=1000):
-        _enqueue(
+        enqueue_task(
             EVALUATE_ORGANIZATION_TASK,
             organization_id,
             enqueue=enqueue,
@@ -86,4 +79,4 @@ def organization_evaluation_enqueue(
     *, organization_id: int, enqueue: Callable[..., object] | None = None
 ) -> None:
     """Re-evaluate an organisation in the background (after its incident policy changed)."""
-    _enqueue(EVALUATE_ORGANIZATION_TASK, organization_id, enqueue=enqueue)
+    enqueue_task(EVALUATE_ORGANIZATION_TASK, organization_id, enqueue=enqueue)

@@ -6,6 +6,8 @@ engine enqueues each registered task with the organisation's id and the sync run
 
 from collections.abc import Callable
 
+from sprintolike.tasks import enqueue as enqueue_task
+
 _AFTER_SYNC_TASKS: list[str] = []
 
 
@@ -23,7 +25,11 @@ def enqueue_after_sync(
     *, organization_id: int, sync_run_id: int, enqueue: Callable[..., object] | None = None
 ) -> None:
     """Enqueue every registered after-sync task; `enqueue` defaults to django-q2's async_task."""
-    if enqueue is None:
-        from django_q.tasks import async_task as enqueue
     for task_path in after_sync_tasks():
-        enqueue(task_path, organization_id, sync_run_id, task_name=f"after-sync:{task_path}")
+        enqueue_task(
+            task_path,
+            organization_id,
+            sync_run_id,
+            enqueue=enqueue,
+            task_name=f"after-sync:{task_path}",
+        )

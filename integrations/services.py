@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import SYNCED_MODELS, Connection, ConnectionStatus, SyncRun, SyncTrigger
+from sprintolike.actors import user_or_none
 from tenants.services import audit_event_record
 
 
@@ -65,7 +66,7 @@ def connection_revoke(*, connection: Connection, acting_user: Any, purge: bool) 
     connection.access_token_expires_at = None
     connection.sync_lease_expires_at = None
     connection.revoked_at = timezone.now()
-    connection.revoked_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    connection.revoked_by = user_or_none(acting_user)
     connection.save()
     deleted = connection_purge_synced_data(connection=connection) if purge else {}
     if purge:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from integrations.models import Connection, SyncTrigger
 from integrations.pagerduty.sync import SyncRefused, sync_connection
+from sprintolike.tasks import enqueue as enqueue_task
 
 logger = logging.getLogger(__name__)
 
@@ -49,13 +50,12 @@ def sync_connection_enqueue(
     enqueue: Callable[..., object] | None = None,
 ) -> None:
     """Queue one sync of the connection (``enqueue`` defaults to django-q2's async_task)."""
-    if enqueue is None:
-        from django_q.tasks import async_task as enqueue
-    enqueue(
+    enqueue_task(
         SYNC_TASK,
         connection.pk,
         str(trigger),
         full,
+        enqueue=enqueue,
         task_name=f"sync:{connection.pk}:{trigger}",
     )
 

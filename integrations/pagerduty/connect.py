@@ -25,6 +25,7 @@ from integrations.pagerduty.client import (
     PagerDutyError,
     PagerDutyUnauthorized,
 )
+from sprintolike.actors import user_or_none
 from tenants.models import Organization
 from tenants.services import audit_event_record
 
@@ -129,9 +130,7 @@ def _connection_store(
         for name, value in fields.items():
             setattr(connection, name, value)
         connection.purposes = purposes
-        connection.authorized_by = (
-            acting_user if getattr(acting_user, "is_authenticated", False) else None
-        )
+        connection.authorized_by = user_or_none(acting_user)
         connection.connected_at = timezone.now()
         connection.revoked_at = None
         connection.revoked_by = None

@@ -8,15 +8,15 @@ second time. Callers wrap each page in its own transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
 from typing import Any, TypeVar
 
 from django.db import connections, models, router
 
 from integrations.models import Connection
+from sprintolike.bulk import bulk_update_rows, chunks
 
 Item = TypeVar("Item")
 # Receives the stored row (None for a new one) and the page's values; may edit the values.
@@ -46,50 +46,6 @@ class ResourceCounts:
 class UpsertResult:
     created: list[str] = field(default_factory=list)
     changed_fields: dict[str, list[str]] = field(default_factory=dict)
-
-
-def chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    """Consecutive lists of at most ``size`` items (``itertools.batched`` arrives in 3.12)."""
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def bulk_update_rows(
-    model: type[models.Model], rows: list[models.Model], field_names: Iterable[str]
-) -> None:
-    """Write ``field_names`` of ``rows`` in one statement.
-
-    On PostgreSQL this is ``UPDATE ... FROM (VALUES ...)``, several times cheaper in Python
-    than Django's ``bulk_update`` (which builds a ``CASE WHEN pk = ...`` expression per row and
-    field); other databases use ``bulk_update``.
-    """
-    if not rows:
-        return
-    names = list(dict.fromkeys(field_names))
-    database = connections[router.db_for_write(model)]
-    if database.vendor != "postgresql":
-        model.objects.bulk_update(rows, names)
-        return
-    quote = database.ops.quote_name
-    primary_key = model._meta.pk
-    fields = [model._meta.get_field(name) for name in names]
-    columns = [primary_key, *fields]
-    row_placeholder = "(" + ", ".join(f"%s::{field.db_type(database)}" for field in columns) + ")"
-    assignments = ", ".join(f"{quote(field.column)} = v.{quote(field.column)}" for field in fields)
-    sql = (
-        f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "
-        f"FROM (VALUES {', '.join([row_placeholder] * len(rows))}) "
-        f"AS v({', '.join(quote(field.column) for field in columns)}) "
-        f"WHERE t.{quote(primary_key.column)} = v.{quote(primary_key.column)}"
-    )
-    params = [
-        field.get_db_prep_save(getattr(row, field.attname), database)
-        for row in rows
-        for field in columns
-    ]
-    with database.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 # Field types whose Python values psycopg adapts as they are (no Django conversion needed).
