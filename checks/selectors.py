@@ -30,7 +30,6 @@ from checks.models import (
 )
 from integrations.models import (
     Connection,
-    ConnectionStatus,
     IncidentStatus,
     Purpose,
     RemoteIncident,
@@ -57,10 +56,7 @@ def incident_connections(
     if connections is None:
         connections = Connection.objects.filter(organization=organization)
     return [
-        connection
-        for connection in connections
-        if connection.has_purpose(Purpose.INCIDENT_MANAGEMENT)
-        and connection.status != ConnectionStatus.REVOKED
+        connection for connection in connections if connection.serves(Purpose.INCIDENT_MANAGEMENT)
     ]
 
 

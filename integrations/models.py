@@ -56,6 +56,9 @@ NEXT_STEPS = {
 
 
 class ConnectionQuerySet(models.QuerySet):
+    def not_revoked(self) -> "ConnectionQuerySet":
+        return self.exclude(status=ConnectionStatus.REVOKED)
+
     def active(self) -> "ConnectionQuerySet":
         """Connections that may be synced: not revoked and holding credentials."""
         return self.exclude(
@@ -177,6 +180,14 @@ class Connection(models.Model):
 
     def has_purpose(self, purpose: str) -> bool:
         return purpose in self.purposes
+
+    def serves(self, purpose: str) -> bool:
+        """Whether this connection's data counts for ``purpose``.
+
+        A revoked connection no longer syncs, so its stale data would only mislead (an incident
+        resolved since would stay open forever): it serves no purpose.
+        """
+        return self.has_purpose(purpose) and self.status != ConnectionStatus.REVOKED
 
     def access_token_expires_soon(self, margin: timedelta = timedelta(minutes=5)) -> bool:
         return bool(

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from integrations.models import Connection, ConnectionStatus, SyncRun
+from integrations.models import Connection, SyncRun
 from tenants.models import Organization
 
 
@@ -11,7 +11,7 @@ def connection_list(
 ) -> QuerySet[Connection]:
     queryset = organization.connections.select_related("authorized_by")
     if not include_revoked:
-        queryset = queryset.exclude(status=ConnectionStatus.REVOKED)
+        queryset = queryset.not_revoked()
     return queryset.order_by("subdomain")
 
 

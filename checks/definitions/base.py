@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from integrations.models import Connection, ConnectionStatus
+from integrations.models import Connection
 from tenants.models import Organization
 
 T = TypeVar("T")
@@ -52,13 +52,8 @@ class EvaluationContext:
         )
 
     def connections_for(self, purpose: str) -> list[Connection]:
-        """Connections used for `purpose`. A revoked connection no longer syncs, so its stale
-        data would only mislead (an incident resolved since would stay open forever)."""
-        return [
-            connection
-            for connection in self.connections
-            if connection.has_purpose(purpose) and connection.status != ConnectionStatus.REVOKED
-        ]
+        """Connections whose data counts for `purpose` (see `Connection.serves`)."""
+        return [connection for connection in self.connections if connection.serves(purpose)]
 
     def cached(self, key: str, build: Callable[[], T]) -> T:
         if key not in self._cache:
