@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from integrations import views as integration_views
+from sprintolike import views as site_views
 from tenants import views as tenant_views
 
 org_patterns = [
@@ -13,6 +14,8 @@ org_patterns = [
 
 urlpatterns = [
     path("", tenant_views.home, name="home"),
+    # Before admin.site.urls: the admin signs in through allauth (TOTP, throttling).
+    path("admin/login/", site_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("orgs/new/", tenant_views.org_create, name="org_create"),
