@@ -157,6 +157,8 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# TOTP secrets and recovery seeds are encrypted at rest with CREDENTIALS_ENCRYPTION_KEYS.
+MFA_ADAPTER = "tenants.adapters.MFAAdapter"
 MFA_TOTP_ISSUER = "Sprintolike"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
