@@ -123,12 +123,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
 
+# The cache holds login and invitation throttles, so every web process must see the same one:
+# Redis when REDIS_URL is set, else a database table (created by `migrate`, see tenants 0003).
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "sprintolike_cache",
+        }
+    }
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -150,12 +157,20 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "tenants.adapters.AccountAdapter"
+# Failed sign-ins (password or MFA code) are counted per client IP and per account, so one
+# account cannot be guessed at from many addresses and one address cannot try many accounts.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    "login_failed": "20/5m/ip,5/5m/key",
     "signup": "20/h/ip",
     "reset_password": "10/h/ip,5/h/key",
     "confirm_email": "1/3m/key",
 }
+# Behind proxies the client IP is not REMOTE_ADDR. TRUSTED_PROXY_COUNT is how many proxies you
+# run that append to X-Forwarded-For (0: trust no header); or TRUSTED_CLIENT_IP_HEADER names the
+# header your proxy sets to the client IP (X-Real-IP, CF-Connecting-IP). Never set either to
+# more than you run: a client could then choose the IP its failures are counted against.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER") or None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # TOTP secrets and recovery seeds are encrypted at rest with CREDENTIALS_ENCRYPTION_KEYS.
 MFA_ADAPTER = "tenants.adapters.MFAAdapter"
