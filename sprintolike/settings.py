@@ -179,6 +179,10 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
+# Invitation emails: at most this many per organisation per hour and per address per day.
+INVITATIONS_PER_ORG_PER_HOUR = env_int("INVITATIONS_PER_ORG_PER_HOUR", 50)
+INVITATIONS_PER_EMAIL_PER_DAY = env_int("INVITATIONS_PER_EMAIL_PER_DAY", 3)
+
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"

@@ -4,9 +4,10 @@ import csv
 import io
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -27,6 +28,7 @@ from tenants.models import (
     StaffStatus,
     hash_invitation_token,
 )
+from tenants.throttles import Throttle, throttles_first_exceeded, throttles_record
 
 
 class TenantError(Exception):
@@ -113,6 +115,25 @@ def membership_remove(*, membership: Membership, acting_user: Any) -> None:
     membership.delete()
 
 
+def _invitation_throttles(*, organization: Organization, email: str) -> list[Throttle]:
+    """Invitation emails per organisation per hour and per address per day (across all orgs),
+    so nobody can use Sprintolike to flood an inbox or to send mail in bulk."""
+    return [
+        Throttle(
+            scope="invitations-per-org",
+            key=str(organization.pk),
+            limit=settings.INVITATIONS_PER_ORG_PER_HOUR,
+            period=timedelta(hours=1),
+        ),
+        Throttle(
+            scope="invitations-per-email",
+            key=email,
+            limit=settings.INVITATIONS_PER_EMAIL_PER_DAY,
+            period=timedelta(days=1),
+        ),
+    ]
+
+
 @transaction.atomic
 def invitation_create(
     *, organization: Organization, email: str, role: str, invited_by: Any
@@ -126,6 +147,19 @@ def invitation_create(
         and not organization.memberships.filter(user=invited_by, role=Role.OWNER).exists()
     ):
         raise TenantError("Only an owner can invite another owner.")
+    throttles = _invitation_throttles(organization=organization, email=email)
+    exceeded = throttles_first_exceeded(throttles)
+    if exceeded is not None and exceeded.scope == "invitations-per-org":
+        raise TenantError(
+            f"This organisation has sent {exceeded.limit} invitations in the last hour. "
+            "Try again later."
+        )
+    if exceeded is not None:
+        raise TenantError(
+            f"{email} has been invited {exceeded.limit} times in the last 24 hours. "
+            "Try again tomorrow, or ask them to use the latest invitation email."
+        )
+    throttles_record(throttles)
     organization.invitations.pending().filter(email__iexact=email).update(revoked_at=timezone.now())
     token = Invitation.new_token()
     invitation = Invitation.objects.create(
