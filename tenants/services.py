@@ -368,13 +368,46 @@ def _parse_date(value: str, column: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{column} “{value}” is not a date in the form YYYY-MM-DD") from None
+        raise ValueError(
+            f"{column} “{_shown(value)}” is not a date in the form YYYY-MM-DD"
+        ) from None
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    """A cell as quoted in an error message: short enough to read."""
+    return value if len(value) <= limit else f"{value[:limit]}…"
+
+
+def _staff_import_column_lengths() -> dict[str, int]:
+    """The longest value each text column takes, from the models (PostgreSQL refuses longer)."""
+    return {
+        "name": StaffMember._meta.get_field("name").max_length,
+        "email": StaffMember._meta.get_field("email").max_length,
+        "org_role": OrgRole._meta.get_field("name").max_length,
+    }
+
+
+def _cell_problems(row: dict[str, str]) -> list[str]:
+    """NUL characters (PostgreSQL cannot store them) and values longer than their column."""
+    problems = []
+    lengths = _staff_import_column_lengths()
+    for column in STAFF_IMPORT_COLUMNS:
+        value = (row.get(column) or "").strip()
+        if "\x00" in value:
+            problems.append(f"{column} contains a NUL character")
+        elif column in lengths and len(value) > lengths[column]:
+            problems.append(
+                f"{column} is {len(value):,} characters long; the most is {lengths[column]}"
+            )
+    return problems
 
 
 def _validate_staff_row(
     line_number: int, row: dict[str, str]
 ) -> tuple[_StaffRow | None, list[str]]:
-    problems: list[str] = []
+    problems = _cell_problems(row)
+    if problems:
+        return None, problems
     name = (row.get("name") or "").strip()
     email = (row.get("email") or "").strip().lower()
     status = (row.get("status") or "").strip().lower() or StaffStatus.ACTIVE
@@ -386,9 +419,9 @@ def _validate_staff_row(
         try:
             validate_email(email)
         except ValidationError:
-            problems.append(f"email “{email}” is not a valid address")
+            problems.append(f"email “{_shown(email)}” is not a valid address")
     if status not in StaffStatus.values:
-        problems.append(f"status “{status}” must be one of {', '.join(StaffStatus.values)}")
+        problems.append(f"status “{_shown(status)}” must be one of {', '.join(StaffStatus.values)}")
     start_date = last_working_day = None
     for column in ("start_date", "last_working_day"):
         try:
@@ -425,7 +458,27 @@ def _read_staff_csv(content: bytes) -> tuple[list[_StaffRow], list[StaffImportRo
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], [StaffImportRowError(0, "The file is not UTF-8 text; save it as CSV UTF-8.")]
-    reader = csv.DictReader(io.StringIO(text))
+    # newline="": the csv module itself recognises \r\n, \n and the old Mac's lone \r.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _read_staff_rows(reader)
+    except csv.Error as error:
+        # The reader stops inside the line it could not parse, before counting it.
+        return [], [StaffImportRowError(reader.line_num + 1, _csv_error_message(error))]
+
+
+def _csv_error_message(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return (
+            f"A cell is longer than {csv.field_size_limit():,} characters; no column takes that "
+            "much. Is a closing quote missing?"
+        )
+    return f"This line is not valid CSV ({error}). Nothing was imported."
+
+
+def _read_staff_rows(
+    reader: csv.DictReader,
+) -> tuple[list[_StaffRow], list[StaffImportRowError]]:
     header = [column.strip().lower() for column in (reader.fieldnames or [])]
     missing = [column for column in ("name", "email") if column not in header]
     if missing:
@@ -436,7 +489,7 @@ def _read_staff_csv(content: bytes) -> tuple[list[_StaffRow], list[StaffImportRo
                 f"{','.join(STAFF_IMPORT_COLUMNS)}.",
             )
         ]
-    unknown = [column for column in header if column not in STAFF_IMPORT_COLUMNS]
+    unknown = [_shown(column) for column in header if column not in STAFF_IMPORT_COLUMNS]
     if unknown:
         return [], [StaffImportRowError(1, f"Unknown column(s): {', '.join(unknown)}.")]
     reader.fieldnames = header
