@@ -72,3 +72,11 @@ def test_signed_in_non_staff_user_gets_403_not_a_redirect_loop(client, user):
     client.force_login(user)
     assert client.get("/admin/login/?next=/admin/").status_code == 403
     assert client.get("/admin/", follow=True).status_code == 403
+
+
+def test_the_admin_sites_own_login_url_is_the_allauth_redirect():
+    from django.urls import resolve
+
+    from sprintolike.views import admin_login
+
+    assert resolve(reverse("admin:login")).func is admin_login
