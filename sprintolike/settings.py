@@ -123,12 +123,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
 
+# The cache holds login and invitation throttles, so every web process must see the same one:
+# Redis when REDIS_URL is set, else a database table (created by `migrate`, see tenants 0003).
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "sprintolike_cache",
+            # Django culls a third of the entries past MAX_ENTRIES (300 by default): an attacker
+            # trying many addresses could evict the counters that throttle them.
+            "OPTIONS": {"MAX_ENTRIES": env_int("DATABASE_CACHE_MAX_ENTRIES", 100_000)},
+        }
+    }
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -150,17 +160,31 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "tenants.adapters.AccountAdapter"
+# Failed sign-ins (password or MFA code) are counted per client IP and per account, so one
+# account cannot be guessed at from many addresses and one address cannot try many accounts.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    "login_failed": "20/5m/ip,5/5m/key",
     "signup": "20/h/ip",
     "reset_password": "10/h/ip,5/h/key",
     "confirm_email": "1/3m/key",
 }
+# Behind proxies the client IP is not REMOTE_ADDR. TRUSTED_PROXY_COUNT is how many proxies you
+# run that append to X-Forwarded-For (0: trust no header); or TRUSTED_CLIENT_IP_HEADER names the
+# header your proxy sets to the client IP (X-Real-IP, CF-Connecting-IP). Never set either to
+# more than you run: a client could then choose the IP its failures are counted against.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER") or None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# TOTP secrets and recovery seeds are encrypted at rest with CREDENTIALS_ENCRYPTION_KEYS.
+MFA_ADAPTER = "tenants.adapters.MFAAdapter"
 MFA_TOTP_ISSUER = "Sprintolike"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+
+# Invitation emails: at most this many per organisation per hour and per address per day.
+INVITATIONS_PER_ORG_PER_HOUR = env_int("INVITATIONS_PER_ORG_PER_HOUR", 50)
+INVITATIONS_PER_EMAIL_PER_DAY = env_int("INVITATIONS_PER_EMAIL_PER_DAY", 3)
 
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
@@ -262,11 +286,27 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {"TITLE": "Sprintolike API", "VERSION": "1.0.0"}
 
+# One handler (the root's): Django's own "django" console handler would print every record a
+# second time under DEBUG. 4xx responses are logged as one line, without a traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "client_errors_without_traceback": {
+            "()": "sprintolike.log_filters.ClientErrorsWithoutTraceback"
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors_without_traceback"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

@@ -15,4 +15,7 @@ CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 MEDIA_ROOT = BASE_DIR / "test-output" / "media"  # noqa: F405
 EVIDENCE_ROOT = BASE_DIR / "test-output" / "evidence"  # noqa: F405
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+# Only the login throttle of production (other limits would trip over many test sign-ups).
+ACCOUNT_RATE_LIMITS = {"login_failed": ACCOUNT_RATE_LIMITS["login_failed"]}  # noqa: F405
+# One process runs the tests and `cache.clear()` runs around each, also in tests without a db.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

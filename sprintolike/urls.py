@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from integrations import views as integration_views
+from sprintolike import views as site_views
 from tenants import views as tenant_views
 
 org_patterns = [
@@ -13,6 +16,10 @@ org_patterns = [
 
 urlpatterns = [
     path("", tenant_views.home, name="home"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page says: no 404 in the logs.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    # Before admin.site.urls: the admin signs in through allauth (TOTP, throttling).
+    path("admin/login/", site_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("orgs/new/", tenant_views.org_create, name="org_create"),

@@ -4,9 +4,10 @@ import csv
 import io
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -27,6 +28,7 @@ from tenants.models import (
     StaffStatus,
     hash_invitation_token,
 )
+from tenants.throttles import Throttle, throttles_first_exceeded, throttles_record
 
 
 class TenantError(Exception):
@@ -113,6 +115,25 @@ def membership_remove(*, membership: Membership, acting_user: Any) -> None:
     membership.delete()
 
 
+def _invitation_throttles(*, organization: Organization, email: str) -> list[Throttle]:
+    """Invitation emails per organisation per hour and per address per day (across all orgs),
+    so nobody can use Sprintolike to flood an inbox or to send mail in bulk."""
+    return [
+        Throttle(
+            scope="invitations-per-org",
+            key=str(organization.pk),
+            limit=settings.INVITATIONS_PER_ORG_PER_HOUR,
+            period=timedelta(hours=1),
+        ),
+        Throttle(
+            scope="invitations-per-email",
+            key=email,
+            limit=settings.INVITATIONS_PER_EMAIL_PER_DAY,
+            period=timedelta(days=1),
+        ),
+    ]
+
+
 @transaction.atomic
 def invitation_create(
     *, organization: Organization, email: str, role: str, invited_by: Any
@@ -126,6 +147,19 @@ def invitation_create(
         and not organization.memberships.filter(user=invited_by, role=Role.OWNER).exists()
     ):
         raise TenantError("Only an owner can invite another owner.")
+    throttles = _invitation_throttles(organization=organization, email=email)
+    exceeded = throttles_first_exceeded(throttles)
+    if exceeded is not None and exceeded.scope == "invitations-per-org":
+        raise TenantError(
+            f"This organisation has sent {exceeded.limit} invitations in the last hour. "
+            "Try again later."
+        )
+    if exceeded is not None:
+        raise TenantError(
+            f"{email} has been invited {exceeded.limit} times in the last 24 hours. "
+            "Try again tomorrow, or ask them to use the latest invitation email."
+        )
+    throttles_record(throttles)
     organization.invitations.pending().filter(email__iexact=email).update(revoked_at=timezone.now())
     token = Invitation.new_token()
     invitation = Invitation.objects.create(
@@ -334,13 +368,46 @@ def _parse_date(value: str, column: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{column} “{value}” is not a date in the form YYYY-MM-DD") from None
+        raise ValueError(
+            f"{column} “{_shown(value)}” is not a date in the form YYYY-MM-DD"
+        ) from None
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    """A cell as quoted in an error message: short enough to read."""
+    return value if len(value) <= limit else f"{value[:limit]}…"
+
+
+def _staff_import_column_lengths() -> dict[str, int]:
+    """The longest value each text column takes, from the models (PostgreSQL refuses longer)."""
+    return {
+        "name": StaffMember._meta.get_field("name").max_length,
+        "email": StaffMember._meta.get_field("email").max_length,
+        "org_role": OrgRole._meta.get_field("name").max_length,
+    }
+
+
+def _cell_problems(row: dict[str, str]) -> list[str]:
+    """NUL characters (PostgreSQL cannot store them) and values longer than their column."""
+    problems = []
+    lengths = _staff_import_column_lengths()
+    for column in STAFF_IMPORT_COLUMNS:
+        value = (row.get(column) or "").strip()
+        if "\x00" in value:
+            problems.append(f"{column} contains a NUL character")
+        elif column in lengths and len(value) > lengths[column]:
+            problems.append(
+                f"{column} is {len(value):,} characters long; the most is {lengths[column]}"
+            )
+    return problems
 
 
 def _validate_staff_row(
     line_number: int, row: dict[str, str]
 ) -> tuple[_StaffRow | None, list[str]]:
-    problems: list[str] = []
+    problems = _cell_problems(row)
+    if problems:
+        return None, problems
     name = (row.get("name") or "").strip()
     email = (row.get("email") or "").strip().lower()
     status = (row.get("status") or "").strip().lower() or StaffStatus.ACTIVE
@@ -352,9 +419,9 @@ def _validate_staff_row(
         try:
             validate_email(email)
         except ValidationError:
-            problems.append(f"email “{email}” is not a valid address")
+            problems.append(f"email “{_shown(email)}” is not a valid address")
     if status not in StaffStatus.values:
-        problems.append(f"status “{status}” must be one of {', '.join(StaffStatus.values)}")
+        problems.append(f"status “{_shown(status)}” must be one of {', '.join(StaffStatus.values)}")
     start_date = last_working_day = None
     for column in ("start_date", "last_working_day"):
         try:
@@ -391,7 +458,27 @@ def _read_staff_csv(content: bytes) -> tuple[list[_StaffRow], list[StaffImportRo
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], [StaffImportRowError(0, "The file is not UTF-8 text; save it as CSV UTF-8.")]
-    reader = csv.DictReader(io.StringIO(text))
+    # newline="": the csv module itself recognises \r\n, \n and the old Mac's lone \r.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _read_staff_rows(reader)
+    except csv.Error as error:
+        # The reader stops inside the line it could not parse, before counting it.
+        return [], [StaffImportRowError(reader.line_num + 1, _csv_error_message(error))]
+
+
+def _csv_error_message(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return (
+            f"A cell is longer than {csv.field_size_limit():,} characters; no column takes that "
+            "much. Is a closing quote missing?"
+        )
+    return f"This line is not valid CSV ({error}). Nothing was imported."
+
+
+def _read_staff_rows(
+    reader: csv.DictReader,
+) -> tuple[list[_StaffRow], list[StaffImportRowError]]:
     header = [column.strip().lower() for column in (reader.fieldnames or [])]
     missing = [column for column in ("name", "email") if column not in header]
     if missing:
@@ -402,7 +489,7 @@ def _read_staff_csv(content: bytes) -> tuple[list[_StaffRow], list[StaffImportRo
                 f"{','.join(STAFF_IMPORT_COLUMNS)}.",
             )
         ]
-    unknown = [column for column in header if column not in STAFF_IMPORT_COLUMNS]
+    unknown = [_shown(column) for column in header if column not in STAFF_IMPORT_COLUMNS]
     if unknown:
         return [], [StaffImportRowError(1, f"Unknown column(s): {', '.join(unknown)}.")]
     reader.fieldnames = header
