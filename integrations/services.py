@@ -53,7 +53,7 @@ def connection_mark_status(
         fields["last_synced_at"] = synced_at
     rows = Connection.objects.filter(pk=connection.pk)
     if not reconnecting:
-        rows = rows.exclude(status=ConnectionStatus.REVOKED)
+        rows = rows.not_revoked()
     rows.update(**fields)
     connection.refresh_from_db()
     return connection

@@ -43,12 +43,8 @@ from integrations.pagerduty.errors import PagerDutyNotFound
 from integrations.pagerduty.sync import mapping
 from integrations.pagerduty.sync.context import SyncContext
 from integrations.pagerduty.sync.readahead import read_ahead
-from integrations.pagerduty.sync.upsert import (
-    bulk_update_rows,
-    chunks,
-    upsert_page,
-    upsert_records,
-)
+from integrations.pagerduty.sync.upsert import upsert_page, upsert_records
+from sprintolike.bulk import bulk_update_rows, chunks
 
 # Re-read this much before each watermark: PagerDuty may record an incident or a log entry a
 # little after the time it carries.

@@ -19,7 +19,8 @@ from integrations.pagerduty.errors import PagerDutyForbidden, PagerDutyPaymentRe
 from integrations.pagerduty.sync import mapping
 from integrations.pagerduty.sync.context import SyncContext
 from integrations.pagerduty.sync.readahead import read_ahead
-from integrations.pagerduty.sync.upsert import chunks, mark_removed, upsert_page
+from integrations.pagerduty.sync.upsert import mark_removed, upsert_page
+from sprintolike.bulk import chunks
 
 SIGN_IN_BATCH_SIZE = 1000
 
