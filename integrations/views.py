@@ -36,7 +36,7 @@ def integration_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _provider_context(request: HttpRequest, **extra) -> dict:
+def _provider_context(request: HttpRequest, **extra: object) -> dict[str, object]:
     provider = provider_get("pagerduty")
     return {
         "provider": provider,
