@@ -257,7 +257,7 @@ INCIDENT_BACKFILL_DAYS = env_int("INCIDENT_BACKFILL_DAYS", 365)
 SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 15)
 # Users, licenses and last sign-in have no "changed since" filter: scheduled syncs re-read them
 # at most this often ("Sync now" always does).
-PAGERDUTY_DIRECTORY_REFRESH_MINUTES = env_int("PAGERDUTY_DIRECTORY_REFRESH_MINUTES", 60)
+PAGERDUTY_PEOPLE_REFRESH_MINUTES = env_int("PAGERDUTY_PEOPLE_REFRESH_MINUTES", 60)
 
 # Background work: the ORM broker by default (no extra service), Redis when REDIS_URL is set.
 Q_CLUSTER = {

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from integrations.models import IncidentStatus
-from integrations.pagerduty.client import PagerDutyMalformedResponse, parse_pagerduty_datetime
+from integrations.pagerduty.datetimes import parse_pagerduty_datetime
+from integrations.pagerduty.errors import PagerDutyMalformedResponse
 
 NAME_MAX_LENGTH = 255
 EMAIL_MAX_LENGTH = 254
@@ -31,8 +32,6 @@ STATUS_AFTER_LOG_ENTRY = {
 ACKNOWLEDGE_KIND = "acknowledge"
 RESOLVE_KIND = "resolve"
 NOTE_KIND = "annotate"
-# Log entry kinds whose arrival can change what we derive from an incident's history.
-HISTORY_KINDS = frozenset({ACKNOWLEDGE_KIND, RESOLVE_KIND, NOTE_KIND})
 # A note written this long before the resolve still counts as the resolution note: PagerDuty's
 # "resolve with a note" adds the note a moment before the resolve entry.
 RESOLUTION_NOTE_LEEWAY = timedelta(minutes=2)

@@ -89,7 +89,6 @@ def test_requested_scopes_match_what_the_app_needs() -> None:
         "services.read",
         "incidents.read",
         "priorities.read",
-        "abilities.read",
         "licenses.read",
         "analytics.write",
     )
@@ -97,7 +96,7 @@ def test_requested_scopes_match_what_the_app_needs() -> None:
 
 def test_missing_scopes_lists_requested_scopes_pagerduty_silently_dropped() -> None:
     granted = ("openid", "users.read", "services.read", "incidents.read", "priorities.read")
-    assert missing_scopes(granted) == ("abilities.read", "licenses.read", "analytics.write")
+    assert missing_scopes(granted) == ("licenses.read", "analytics.write")
     assert missing_scopes(REQUESTED_SCOPES) == ()
 
 

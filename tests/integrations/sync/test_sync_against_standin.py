@@ -30,8 +30,9 @@ from integrations.models import (
 )
 from integrations.pagerduty.standin import data as standin_data_module
 from integrations.pagerduty.standin import server as standin_server_module
-from integrations.pagerduty.sync import SyncAlreadyRunning, sync_connection
-from tests.sync.conftest import (
+from integrations.pagerduty.sync.lease import SyncAlreadyRunning
+from integrations.pagerduty.sync.run import sync_connection
+from tests.integrations.sync.conftest import (
     FakeSleep,
     api_key_connection,
     control,
@@ -43,10 +44,7 @@ from tests.sync.conftest import (
 
 pytestmark = [pytest.mark.standin, pytest.mark.django_db]
 
-ALL_SCOPES = (
-    "users.read services.read incidents.read priorities.read abilities.read licenses.read "
-    "analytics.write"
-)
+ALL_SCOPES = "users.read services.read incidents.read priorities.read licenses.read analytics.write"
 DATA_LOSS_NOTE = re.compile(r"data\s*loss", re.IGNORECASE)
 PER_INCIDENT_PATHS = {"/incidents/{id}", "/incidents/{id}/custom_fields/values"}
 
@@ -230,7 +228,7 @@ def test_incremental_sync_sees_an_old_incident_resolved_and_a_user_removed(
     assert to_resolve.status == IncidentStatus.RESOLVED and to_resolve.resolved_at
     assert "Confirmed data loss" in to_resolve.resolution_note
     assert to_resolve.status_changes.filter(kind="resolve").exists()
-    assert to_resolve.details_synced_at and not to_resolve.details_pending
+    assert to_resolve.custom_fields_synced_at and not to_resolve.custom_fields_pending
     assert "data_loss" in to_resolve.custom_fields
     to_acknowledge.refresh_from_db()
     assert to_acknowledge.status == IncidentStatus.ACKNOWLEDGED and to_acknowledge.acknowledged_at
@@ -389,7 +387,7 @@ def test_missing_scopes_skip_those_resources_with_a_note(organization, standin_s
 
 
 def test_a_second_sync_of_the_same_connection_is_told_one_is_running(organization, standin_server):
-    from integrations.pagerduty.sync import sync_lease_acquire
+    from integrations.pagerduty.sync.lease import sync_lease_acquire
 
     connection = api_key_connection(organization, standin_server)
     lease = sync_lease_acquire(connection=connection)
@@ -405,7 +403,7 @@ def test_a_second_sync_of_the_same_connection_is_told_one_is_running(organizatio
 
 
 def test_an_expired_lease_does_not_block_the_next_sync(organization, standin_server):
-    from integrations.pagerduty.sync import sync_lease_acquire
+    from integrations.pagerduty.sync.lease import sync_lease_acquire
 
     connection = api_key_connection(organization, standin_server)
     sync_lease_acquire(connection=connection)  # a worker that died holding the lease

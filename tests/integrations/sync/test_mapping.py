@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from integrations.pagerduty.client import PagerDutyMalformedResponse
+from integrations.pagerduty.errors import PagerDutyMalformedResponse
 from integrations.pagerduty.sync import mapping
-from tests.sync.fake_pagerduty import make_incident, make_log_entry
+from tests.integrations.sync.fake_pagerduty import make_incident, make_log_entry
 
 T0 = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
 

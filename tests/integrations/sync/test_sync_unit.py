@@ -18,9 +18,10 @@ from integrations.models import (
     SyncRunStatus,
     SyncTrigger,
 )
-from integrations.pagerduty.sync import engine, sync_connection
+from integrations.pagerduty.sync import run as sync_run
+from integrations.pagerduty.sync.run import sync_connection
 from tests.factories import ConnectionFactory
-from tests.sync.fake_pagerduty import (
+from tests.integrations.sync.fake_pagerduty import (
     FakePagerDuty,
     at,
     make_incident,
@@ -121,7 +122,7 @@ def test_a_removed_user_is_kept_as_removed_and_cleared_when_listed_again(connect
 
 
 def test_scheduled_syncs_read_users_at_most_every_refresh_interval(connection, pagerduty, settings):
-    settings.PAGERDUTY_DIRECTORY_REFRESH_MINUTES = 60
+    settings.PAGERDUTY_PEOPLE_REFRESH_MINUTES = 60
     pagerduty.users = [make_user("PUSER1", "ada@example.com")]
     sync(connection, pagerduty)
 
@@ -210,8 +211,8 @@ def test_custom_fields_are_read_only_for_status_changes_of_incremental_syncs(con
     incident = RemoteIncident.objects.get(external_id="PINC1")
     assert incident.status == IncidentStatus.RESOLVED
     assert incident.custom_fields == {"data_loss": True, "environment": "production"}
-    assert incident.data_loss_field is True and incident.details_synced_at
-    assert not RemoteIncident.objects.filter(details_pending=True).exists()
+    assert incident.data_loss_field is True and incident.custom_fields_synced_at
+    assert not RemoteIncident.objects.filter(custom_fields_pending=True).exists()
 
 
 def test_an_open_incident_no_list_explains_is_read_on_its_own(connection, pagerduty):
@@ -308,7 +309,7 @@ def test_an_incident_without_its_creation_time_fails_the_run_as_malformed(connec
 
 def test_every_run_enqueues_the_after_sync_work(connection, pagerduty, monkeypatch):
     enqueued = []
-    monkeypatch.setattr(engine, "enqueue_after_sync", lambda **kwargs: enqueued.append(kwargs))
+    monkeypatch.setattr(sync_run, "enqueue_after_sync", lambda **kwargs: enqueued.append(kwargs))
     ok = sync(connection, pagerduty)
     pagerduty.fail("/services", 500)
     failed = sync(connection, pagerduty)
@@ -323,6 +324,6 @@ def test_a_broken_task_queue_never_fails_the_sync(connection, pagerduty, monkeyp
     def broken(**kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(engine, "enqueue_after_sync", broken)
+    monkeypatch.setattr(sync_run, "enqueue_after_sync", broken)
 
     assert sync(connection, pagerduty).status == SyncRunStatus.SUCCEEDED

@@ -15,12 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import responses
 
-from integrations.pagerduty.client import (
-    ApiKeyAuthorizer,
-    PagerDutyClient,
-    format_pagerduty_datetime,
-    parse_pagerduty_datetime,
-)
+from integrations.pagerduty.auth import ApiKeyAuthorizer
+from integrations.pagerduty.client import PagerDutyClient
+from integrations.pagerduty.datetimes import format_pagerduty_datetime, parse_pagerduty_datetime
 
 BASE_URL = "https://api.pagerduty.test"
 

@@ -1,4 +1,4 @@
-"""Scheduling, "Sync now", the command and the admin around the sync engine."""
+"""Scheduling, "Sync now", the command and the admin around the sync run."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from integrations.models import (
     SyncRunStatus,
     SyncTrigger,
 )
-from integrations.pagerduty.sync import sync_lease_acquire
+from integrations.pagerduty.sync.lease import sync_lease_acquire
 from tests.factories import ConnectionFactory, SyncRunFactory
-from tests.sync.conftest import api_key_connection
+from tests.integrations.sync.conftest import api_key_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +102,7 @@ def test_the_task_says_when_a_sync_is_already_running(organization):
 def queued(monkeypatch) -> list:
     calls: list = []
     monkeypatch.setattr(
-        "integrations.views.sync_connection_enqueue", lambda **kwargs: calls.append(kwargs)
+        "integrations.services.connection_sync_enqueue", lambda **kwargs: calls.append(kwargs)
     )
     return calls
 
@@ -118,7 +118,9 @@ def test_an_admin_queues_a_sync_now(admin_client, organization, queued):
 
     response = admin_client.post(sync_now_url(connection), follow=True)
 
-    assert queued == [{"connection": connection, "trigger": SyncTrigger.MANUAL}]
+    assert [(call["connection"], call["trigger"]) for call in queued] == [
+        (connection, SyncTrigger.MANUAL)
+    ]
     assert b"Sync queued" in response.content
 
 
