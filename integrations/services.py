@@ -129,13 +129,6 @@ def connection_store(
     return connection
 
 
-def connection_after_connect(*, connection: Connection) -> None:
-    """Deprecated, does nothing: ``connection_store`` queues the first sync itself.
-
-    Kept only because ``tenants/management/commands/seed_demo.py`` still calls it.
-    """
-
-
 def connection_sync_enqueue(
     *,
     connection: Connection,
