@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_q",
+    "csp",
     "tenants",
     "integrations",
     "checks",
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -252,6 +254,24 @@ PAGERDUTY_CLIENT_ID = env("PAGERDUTY_CLIENT_ID")
 PAGERDUTY_CLIENT_SECRET = env("PAGERDUTY_CLIENT_SECRET")
 # The OAuth redirect URL registered with PagerDuty; by default built from the request's host.
 PAGERDUTY_OAUTH_REDIRECT_URL = env("PAGERDUTY_OAUTH_REDIRECT_URL")
+
+# Content-Security-Policy (django-csp): every asset comes from our own origin, and no inline script
+# runs, so an injected `<script>` or `javascript:` link does nothing. Forms may also post to
+# PagerDuty's identity service: "Connect PagerDuty" redirects there after its POST.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", PAGERDUTY_IDENTITY_URL],
+    }
+}
 PAGERDUTY_REQUESTS_PER_MINUTE = env_int("PAGERDUTY_REQUESTS_PER_MINUTE", 900)
 INCIDENT_BACKFILL_DAYS = env_int("INCIDENT_BACKFILL_DAYS", 365)
 SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 15)

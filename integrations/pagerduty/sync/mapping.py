@@ -12,6 +12,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
 
 from integrations.models import IncidentStatus
 from integrations.pagerduty.datetimes import parse_pagerduty_datetime
@@ -54,6 +57,27 @@ def _text(value: Any, max_length: int | None = None) -> str:
     return text[:max_length] if max_length else text
 
 
+def web_url(value: Any) -> str:
+    """A link into PagerDuty's web app that is safe to render, else "".
+
+    ``html_url`` comes from outside and becomes a clickable link: only ``https://`` is kept
+    (a ``javascript:`` or ``data:`` URL would run in our pages), plus, in development, URLs under
+    the configured API base (the local stand-in speaks plain HTTP on loopback).
+    """
+    text = _text(value, URL_MAX_LENGTH).strip()
+    parts = urlsplit(text)
+    if parts.scheme == "https" and parts.hostname:
+        return text
+    development_base = settings.PAGERDUTY_API_URL.rstrip("/") + "/"
+    if (
+        settings.DEBUG
+        and development_base.startswith("http://")
+        and text.startswith(development_base)
+    ):
+        return text
+    return ""
+
+
 def reference_id(value: Any) -> str:
     """The id of a PagerDuty reference (``{"id": ..., "type": "..._reference"}``), or ""."""
     return (value.get("id") or "") if isinstance(value, Mapping) else ""
@@ -74,7 +98,7 @@ def service_fields(service: Mapping[str, Any]) -> dict[str, Any]:
         "name": _text(service.get("name") or service.get("summary"), NAME_MAX_LENGTH),
         "description": _text(service.get("description")),
         "status": _text(service.get("status"), 30),
-        "html_url": _text(service.get("html_url"), URL_MAX_LENGTH),
+        "html_url": web_url(service.get("html_url")),
         "email_addresses": sorted(addresses),
         "last_incident_at": parse_pagerduty_datetime(service.get("last_incident_timestamp")),
         "removed_at": None,
@@ -120,7 +144,7 @@ def account_fields(user: Mapping[str, Any]) -> dict[str, Any]:
         "job_title": _text(user.get("job_title"), NAME_MAX_LENGTH),
         "time_zone": _text(user.get("time_zone"), SHORT_TEXT_MAX_LENGTH),
         "teams": teams,
-        "html_url": _text(user.get("html_url"), URL_MAX_LENGTH),
+        "html_url": web_url(user.get("html_url")),
         "invitation_pending": bool(user.get("invitation_sent")),
         "removed_at": None,
     }
@@ -173,7 +197,7 @@ def incident_fields(
         "last_status_change_at": last_status_change_at,
         "updated_at_remote": parse_pagerduty_datetime(incident.get("updated_at")),
         "alert_count": alert_count if isinstance(alert_count, int) and alert_count >= 0 else 0,
-        "html_url": _text(incident.get("html_url"), URL_MAX_LENGTH),
+        "html_url": web_url(incident.get("html_url")),
     }
 
 

@@ -83,3 +83,40 @@ def test_a_note_log_entry_keeps_the_note_text_from_its_channel():
 def test_earliest_ignores_unknown_times():
     assert mapping.earliest(None, T0, T0 - timedelta(1), None) == T0 - timedelta(1)
     assert mapping.earliest(None) is None
+
+
+@pytest.mark.parametrize(
+    "html_url",
+    [
+        "javascript:alert(document.cookie)",
+        "JaVaScRiPt:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "http://acme.pagerduty.com/incidents/Q1",
+        "https:///no-host",
+        "//acme.pagerduty.com/incidents/Q1",
+    ],
+)
+def test_an_unsafe_html_url_is_not_stored_as_a_link(html_url):
+    incident = make_incident("Q1", 1, "2026-01-01T00:00:00Z")
+    incident["html_url"] = html_url
+
+    fields = mapping.incident_fields(incident, service_pks={}, priority_pks={})
+
+    assert fields["html_url"] == ""
+
+
+def test_an_https_html_url_is_kept():
+    assert (
+        mapping.web_url("https://acme.pagerduty.com/incidents/Q1")
+        == "https://acme.pagerduty.com/incidents/Q1"
+    )
+
+
+def test_the_development_stand_in_base_is_accepted_only_while_debugging(settings):
+    settings.PAGERDUTY_API_URL = "http://127.0.0.1:8765"
+    settings.DEBUG = True
+    assert mapping.web_url("http://127.0.0.1:8765/incidents/Q1") == (
+        "http://127.0.0.1:8765/incidents/Q1"
+    )
+    settings.DEBUG = False
+    assert mapping.web_url("http://127.0.0.1:8765/incidents/Q1") == ""
