@@ -1,68 +1,16 @@
-"""Forms of the checks pages. Every refusal is a message beside the field it is about."""
+"""Forms of the incident pages. Every refusal is a message beside the field it is about."""
 
-import os
 from datetime import date
 from typing import Any
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from checks.models import MAX_SLA_HOURS, DataKind, DataLossAnswer, Stakeholder
+from incidents.models import MAX_SLA_HOURS, DataKind, DataLossAnswer, Stakeholder
+from incidents.selectors import IncidentFilters
 from integrations.models import IncidentStatus, RemotePriority, RemoteService
-
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-# Extension -> the first bytes such a file starts with (None: plain text, nothing to sniff).
-EVIDENCE_TYPES: dict[str, tuple[bytes, ...] | None] = {
-    ".pdf": (b"%PDF-",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".txt": None,
-    ".csv": None,
-    ".eml": None,
-    ".msg": (b"\xd0\xcf\x11\xe0",),
-    ".docx": (b"PK\x03\x04",),
-    ".xlsx": (b"PK\x03\x04",),
-}
-EVIDENCE_TYPES_TEXT = "PDF, PNG, JPG, TXT, CSV, EML, MSG, DOCX or XLSX"
-
-
-def validate_evidence_file(upload: UploadedFile) -> UploadedFile:
-    """At most 10 MB, of an allowed type, and starting like a file of that type should."""
-    if upload.size > EVIDENCE_MAX_BYTES:
-        raise forms.ValidationError(
-            f"Evidence files may be at most 10 MB; this one is {upload.size / 1024 / 1024:.1f} MB."
-        )
-    extension = os.path.splitext(upload.name)[1].lower()
-    if extension not in EVIDENCE_TYPES:
-        raise forms.ValidationError(f"Upload a {EVIDENCE_TYPES_TEXT} file.")
-    signatures = EVIDENCE_TYPES[extension]
-    if signatures:
-        upload.seek(0)
-        head = upload.read(16)
-        upload.seek(0)
-        if not any(head.startswith(signature) for signature in signatures):
-            raise forms.ValidationError(f"This file is not a valid {extension[1:].upper()} file.")
-    return upload
-
-
-class EvidenceFileField(forms.FileField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", f"{EVIDENCE_TYPES_TEXT}; at most 10 MB.")
-        kwargs.setdefault(
-            "widget",
-            forms.ClearableFileInput(attrs={"accept": ",".join(EVIDENCE_TYPES)}),
-        )
-        super().__init__(**kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> Any:
-        upload = super().clean(data, initial)
-        if isinstance(upload, UploadedFile):
-            validate_evidence_file(upload)
-        return upload
+from sprintolike.evidence import EvidenceFileField
 
 
 def sla_hours_field(**kwargs: Any) -> forms.IntegerField:
@@ -138,6 +86,27 @@ class IncidentPolicyForm(forms.Form):
                 required=False,
                 help_text="Blank: the urgency's SLA applies.",
             )
+
+    @classmethod
+    def initial_for(
+        cls, *, scope: Any, priorities: list[RemotePriority], email_suggestions: list[str]
+    ) -> dict[str, Any]:
+        """The form as the stored policy (an `IncidentScope`) has it."""
+        policy = scope.policy
+        return {
+            "source_mode": cls.SOURCE_SELECTED if policy.sources_narrowed else cls.SOURCE_ALL,
+            "sources": sorted(scope.source_service_ids or []),
+            "report_email": policy.report_email
+            or (email_suggestions[0] if email_suggestions else ""),
+            "sla_hours_high": policy.sla_hours_high,
+            "sla_hours_low": policy.sla_hours_low,
+            "data_loss_field_name": policy.data_loss_field_name,
+            **{
+                cls.priority_field_name(priority): scope.priority_sla[priority.pk][0]
+                for priority in priorities
+                if priority.pk in scope.priority_sla
+            },
+        }
 
     @staticmethod
     def priority_field_name(priority: RemotePriority) -> str:
@@ -327,27 +296,35 @@ class DataLossForm(forms.Form):
         return cleaned
 
 
-class SpecialCaseForm(forms.Form):
-    check_code = forms.ChoiceField(label="Check")
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        help_text="Why this entity is out of scope (auditors read this).",
+def data_loss_form_initial(review: Any) -> dict[str, Any]:
+    """The form's initial values from a stored `DataLossReview` (or none yet)."""
+    if review is None:
+        return {"data_loss": DataLossAnswer.NOT_ANSWERED}
+    initial: dict[str, Any] = {
+        "data_loss": review.data_loss,
+        "data_kinds": review.data_kinds,
+        "other_data_description": review.other_data_description,
+        "records_affected": review.records_affected,
+        "stakeholders": review.stakeholders,
+        "notes": review.notes,
+    }
+    for disclosure in review.disclosures.all():
+        initial[f"{disclosure.stakeholder}_done"] = disclosure.done
+        initial[f"{disclosure.stakeholder}_date"] = disclosure.disclosed_on
+    return initial
+
+
+def incident_filters_from(form: IncidentFilterForm) -> IncidentFilters:
+    """The valid filters of a bound filter form (a bad one is said beside the filters)."""
+    form.is_valid()
+    cleaned = getattr(form, "cleaned_data", {})
+    return IncidentFilters(
+        search=cleaned.get("q") or "",
+        failing_only=bool(cleaned.get("failing")),
+        severity=cleaned.get("severity") or "",
+        status=cleaned.get("status") or "",
+        source_id=cleaned.get("source"),
+        data_loss=cleaned.get("data_loss") or "",
+        created_from=cleaned.get("created_from"),
+        created_to=cleaned.get("created_to"),
     )
-    evidence = EvidenceFileField(label="Evidence (optional)")
-
-    def __init__(self, *args: Any, check_choices: list[tuple[str, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["check_code"].choices = check_choices
-
-
-class EvidenceExportForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end and end < start:
-            self.add_error("end", "The end date is before the start date.")
-        return cleaned

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "tenants",
     "integrations",
     "checks",
+    "incidents",
+    "access",
     "spend",
 ]
 

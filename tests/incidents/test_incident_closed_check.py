@@ -11,13 +11,13 @@ from checks.models import (
     CheckStatus,
     CheckSummary,
     CheckSummaryChange,
-    IncidentPolicy,
 )
 from checks.registry import check_get
+from incidents.models import IncidentPolicy
 from integrations.models import ConnectionStatus, IncidentStatus
 from tests.checks.conftest import NOW, result_of
-from tests.checks.factories import IncidentSourceFactory, PrioritySlaFactory
 from tests.factories import RemotePriorityFactory, RemoteServiceFactory
+from tests.incidents.factories import IncidentSourceFactory, PrioritySlaFactory
 
 pytestmark = pytest.mark.django_db
 CODE = "incident_closed_within_sla"
