@@ -352,6 +352,8 @@ def check_evaluate(*, check: Check, context: EvaluationContext) -> CheckEvaluati
             .iterator(chunk_size=RESULT_STREAM_CHUNK_SIZE)
         )
         outcomes = _ascending(check.evaluate(context)) if applicable else iter(())
+        if context.entity_ids is not None:  # a check may ignore the narrowing; the engine won't
+            outcomes = (o for o in outcomes if o.entity_id in context.entity_ids)
 
         stored = next(stored_iterator, None)
         for outcome in outcomes:
