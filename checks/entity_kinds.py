@@ -1,4 +1,4 @@
-"""What the engine knows about the things checks judge: incidents, accounts, staff, systems.
+"""What the engine knows about the things checks judge (incidents, accounts, staff, systems...).
 
 A domain app registers its entity kinds in its `AppConfig.ready()`. A kind says what its
 entities are called, where each one's page is, and which facts the evidence export and the
@@ -33,7 +33,9 @@ class EntityKind:
       one check's results (a bounded number of queries per chunk);
     - `evidence_in_range(organization=, start=, end=)`: the ids of the entities an export from
       `start` to `end` (aware datetimes, end excluded) covers, or None for all of them;
-    - `report_fields(result)`: extra keys of this kind's entities in the JSON report.
+    - `report_fields(result)`: extra keys of this kind's entities in the JSON report;
+    - `title_of(result)`, `subtitle_of(result)`: how lists name an entity (`#42 Checkout down`)
+      and the line under it (an account's email).
     """
 
     code: str
@@ -43,14 +45,8 @@ class EntityKind:
     evidence_values: Callable[..., Mapping[int, Mapping[str, Any]]] = _no_columns
     evidence_in_range: Callable[..., QuerySet | None] = lambda **kwargs: None
     report_fields: Callable[["CheckResult"], Mapping[str, Any]] = lambda result: {}
-
-    def title_for(self, result: "CheckResult") -> str:
-        """How lists name the entity: `#42 Checkout down` for a numbered entity."""
-        number = (result.entity_extra or {}).get("number")
-        return f"#{number} {result.entity_label}" if number is not None else result.entity_label
-
-    def subtitle_for(self, result: "CheckResult") -> str:
-        return str((result.entity_extra or {}).get("email") or "")
+    title_of: Callable[["CheckResult"], str] = lambda result: result.entity_label
+    subtitle_of: Callable[["CheckResult"], str] = lambda result: ""
 
 
 _KINDS: dict[str, EntityKind] = {}

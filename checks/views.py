@@ -112,8 +112,8 @@ def check_detail(request: HttpRequest, check_code: str) -> HttpResponse:
     rows = [
         {
             "result": result,
-            "title": kind.title_for(result),
-            "subtitle": kind.subtitle_for(result),
+            "title": kind.title_of(result),
+            "subtitle": kind.subtitle_of(result),
             "url": kind.detail_url(organization.slug, result.entity_id),
             "special_case_url": reverse(
                 "checks:special_case_create", args=[organization.slug, check.code, result.entity_id]
@@ -188,7 +188,7 @@ def special_case_create(request: HttpRequest, check_code: str, entity_id: int) -
         {
             "form": form,
             "check": check,
-            "entity_title": entity_kind_get(check.entity_type).title_for(result),
+            "entity_title": entity_kind_get(check.entity_type).title_of(result),
             "back_url": back_url,
             "can_mark": can_mark,
         },

@@ -155,6 +155,11 @@ def incident_evidence_values(
     return values
 
 
+def incident_title(result: CheckResult) -> str:
+    number = (result.entity_extra or {}).get("number")
+    return f"#{number} {result.entity_label}" if number is not None else result.entity_label
+
+
 INCIDENT_KIND = EntityKind(
     code=INCIDENT,
     label="Incident",
@@ -162,4 +167,5 @@ INCIDENT_KIND = EntityKind(
     evidence_columns=EVIDENCE_COLUMNS,
     evidence_values=incident_evidence_values,
     evidence_in_range=incidents_reported_in,
+    title_of=incident_title,
 )

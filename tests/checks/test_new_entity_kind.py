@@ -61,6 +61,7 @@ STAFF_KIND = EntityKind(
     evidence_columns=("staff_email", "staff_status"),
     evidence_values=staff_evidence_values,
     report_fields=lambda result: {"staff_status": result.entity_extra.get("status")},
+    subtitle_of=lambda result: result.entity_extra.get("email", ""),
 )
 STAFF_CHECK = Check(
     code=CODE,
