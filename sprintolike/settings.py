@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "tenants",
     "integrations",
     "checks",
+    "incidents",
+    "access",
     "spend",
 ]
 

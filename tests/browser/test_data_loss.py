@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from checks.evaluation import organization_evaluate
-from checks.models import CheckResult, CheckStatus, Disclosure, IncidentReview
+from checks.models import CheckResult, CheckStatus
+from incidents.models import DataLossReview, Disclosure
 from integrations.models import IncidentStatus
 from tenants.models import Role
 from tests.factories import (
@@ -83,7 +84,7 @@ def test_admin_records_data_loss_and_the_check_passes(
     assert monitoring_row.get_by_text("Passing").is_visible()
     screenshot("monitoring")
 
-    review = IncidentReview.objects.get(incident=incident)
+    review = DataLossReview.objects.get(incident=incident)
     assert review.data_loss == "yes" and review.records_affected == 200
     assert Disclosure.objects.get(review=review).evidence_name == "regulator-notice.pdf"
     assert (

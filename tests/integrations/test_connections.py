@@ -1,7 +1,5 @@
 """Connecting PagerDuty by API key, OAuth state handling, revoking, and credentials at rest."""
 
-import os
-
 import pytest
 import responses
 from django.core.management import call_command
@@ -278,22 +276,3 @@ def test_rotate_command_reencrypts_with_the_new_key(settings, organization):
     call_command("rotate_credentials_key")
     settings.CREDENTIALS_ENCRYPTION_KEYS = [new_key]
     assert Connection.objects.get(pk=connection.pk).api_key == "u+rotateme456"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_purging_a_connection_deletes_disclosure_evidence_files(organization, owner):
-    from django.core.files.base import ContentFile
-
-    from checks.models import Disclosure
-    from integrations.services import connection_revoke
-    from tests.checks.factories import DisclosureFactory
-
-    connection = ConnectionFactory(organization=organization)
-    disclosure = DisclosureFactory(review__incident__connection=connection)
-    disclosure.evidence.save("letter.txt", ContentFile(b"we told the regulator"), save=True)
-    stored = disclosure.evidence.path
-
-    connection_revoke(connection=connection, acting_user=owner, purge=True)
-
-    assert not Disclosure.objects.filter(pk=disclosure.pk).exists()
-    assert not os.path.exists(stored)

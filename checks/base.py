@@ -1,6 +1,6 @@
 """What a check is, what it yields, and what it is given to evaluate one organisation."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -13,14 +13,18 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class EntityOutcome:
-    """One entity's status under one check, before special cases are applied."""
+    """One entity's status under one check, before special cases are applied.
+
+    `external_id` is the entity's id in the system it comes from (PagerDuty's), `label` what
+    people call it, and `extra` a few facts of its kind that pages and reports show (an
+    incident's `{"number": 42}`, an account's `{"email": ...}`); all are stored on the result.
+    """
 
     entity_id: int
     status: str
     external_id: str = ""
-    number: int | None = None
-    email: str = ""
     label: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
     deadline: datetime | None = None
     detail: str = ""
 
@@ -30,7 +34,7 @@ class EvaluationContext:
     """One organisation at one instant; shared by every check evaluated in the same run.
 
     `entity_ids` narrows the run to a few entities (re-evaluating one incident after its review
-    changed); None means all. `cached` lets checks of one area load their shared inputs (the
+    changed); None means all. `cached` lets checks of one family load their shared inputs (the
     incident policy, the sources) once per run.
     """
 
@@ -61,18 +65,25 @@ class EvaluationContext:
         return self._cache[key]
 
 
+Applicability = tuple[bool, str]
+
+
 @dataclass(frozen=True)
 class Check:
-    """A compliance check. `evaluate` yields one outcome per entity in scope, in ascending
-    `entity_id` order (the engine merges them with the stored results in one pass)."""
+    """A compliance check, registered by its domain app (`checks.registry.check_register`).
+
+    `applies` says whether the check applies to the organisation now and, when it does not,
+    the true reason in words users can act on (shown on Monitoring). `evaluate` yields one
+    outcome per entity in scope, in ascending `entity_id` order (the engine merges them with
+    the stored results in one pass). `entity_type` is the code of a registered entity kind.
+    """
 
     code: str
     title: str
     system: str
     category: str
-    purpose: str  # integrations.models.Purpose: the check applies once a connection has it
-    entity_type: str  # checks.models.EntityType
+    entity_type: str
     description: str
     how_to_fix: str
+    applies: Callable[[EvaluationContext], Applicability]
     evaluate: Callable[[EvaluationContext], Iterable[EntityOutcome]]
-    not_applicable_hint: str = "Connect PagerDuty in Settings > Integrations."

@@ -5,9 +5,9 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from checks import services
-from checks.models import IncidentPolicy, IncidentSource, PrioritySla
-from checks.selectors import incident_scope_get
+from incidents import services
+from incidents.models import IncidentPolicy, IncidentSource, PrioritySla
+from incidents.scope import incident_scope_get
 from tenants.models import AuditEvent
 from tests.factories import RemotePriorityFactory, RemoteServiceFactory
 
@@ -41,7 +41,7 @@ def form_data(**overrides):
 
 @pytest.fixture
 def enqueued():
-    with mock.patch("checks.views.tasks.organization_evaluation_enqueue") as enqueue:
+    with mock.patch("incidents.views.check_tasks.organization_evaluation_enqueue") as enqueue:
         yield enqueue
 
 
@@ -91,7 +91,7 @@ def test_deselecting_a_source_removes_it(organization, connection, service, owne
 
 @pytest.mark.parametrize("hours", [0, -1, 1.5, "24", True])
 def test_sla_hours_must_be_positive_whole_numbers(organization, owner, hours):
-    with pytest.raises(services.ChecksError, match="whole number of hours"):
+    with pytest.raises(services.IncidentsError, match="whole number of hours"):
         services.incident_policy_update(
             organization=organization, acting_user=owner, **policy_arguments(sla_hours_low=hours)
         )
@@ -100,7 +100,7 @@ def test_sla_hours_must_be_positive_whole_numbers(organization, owner, hours):
 
 def test_unknown_or_foreign_sources_are_rejected(organization, owner):
     foreign_service = RemoteServiceFactory()
-    with pytest.raises(services.ChecksError, match="not synced services"):
+    with pytest.raises(services.IncidentsError, match="not synced services"):
         services.incident_policy_update(
             organization=organization,
             acting_user=owner,
@@ -111,7 +111,7 @@ def test_unknown_or_foreign_sources_are_rejected(organization, owner):
 
 def test_foreign_priority_is_rejected(organization, owner):
     foreign_priority = RemotePriorityFactory()
-    with pytest.raises(services.ChecksError, match="priorities"):
+    with pytest.raises(services.IncidentsError, match="priorities"):
         services.incident_policy_update(
             organization=organization,
             acting_user=owner,
@@ -123,7 +123,7 @@ def test_settings_page_offers_the_services_email_integration_addresses(
     admin_client, organization, connection
 ):
     RemoteServiceFactory(connection=connection, email_addresses=["report@acme.pagerduty.com"])
-    response = admin_client.get(reverse("checks:incident_policy_edit", args=[organization.slug]))
+    response = admin_client.get(reverse("incidents:incident_policy_edit", args=[organization.slug]))
     assert response.status_code == 200
     content = response.content.decode()
     assert 'value="report@acme.pagerduty.com"' in content  # pre-filled
@@ -143,7 +143,7 @@ def test_bad_sla_hours_are_refused_beside_the_field(
     admin_client, organization, connection, value, message, enqueued
 ):
     response = admin_client.post(
-        reverse("checks:incident_policy_edit", args=[organization.slug]),
+        reverse("incidents:incident_policy_edit", args=[organization.slug]),
         form_data(sla_hours_high=value),
     )
     assert response.status_code == 400
@@ -158,7 +158,7 @@ def test_unknown_source_id_is_refused_beside_the_field(
     admin_client, organization, connection, service, enqueued
 ):
     response = admin_client.post(
-        reverse("checks:incident_policy_edit", args=[organization.slug]),
+        reverse("incidents:incident_policy_edit", args=[organization.slug]),
         form_data(source_mode="selected", sources=[str(service.pk), "987654"]),
     )
     assert response.status_code == 400
@@ -168,7 +168,7 @@ def test_unknown_source_id_is_refused_beside_the_field(
 
 def test_selected_mode_needs_a_service(admin_client, organization, connection, service, enqueued):
     response = admin_client.post(
-        reverse("checks:incident_policy_edit", args=[organization.slug]),
+        reverse("incidents:incident_policy_edit", args=[organization.slug]),
         form_data(source_mode="selected"),
     )
     assert response.status_code == 400
@@ -180,7 +180,7 @@ def test_saving_settings_stores_them_and_re_evaluates_in_the_background(
 ):
     p1 = RemotePriorityFactory(connection=connection, name="P1")
     response = admin_client.post(
-        reverse("checks:incident_policy_edit", args=[organization.slug]),
+        reverse("incidents:incident_policy_edit", args=[organization.slug]),
         form_data(
             source_mode="selected",
             sources=[str(service.pk)],
@@ -196,6 +196,6 @@ def test_saving_settings_stores_them_and_re_evaluates_in_the_background(
 
 
 def test_members_cannot_open_the_settings(member_client, organization):
-    url = reverse("checks:incident_policy_edit", args=[organization.slug])
+    url = reverse("incidents:incident_policy_edit", args=[organization.slug])
     assert member_client.get(url).status_code == 403
     assert member_client.post(url, form_data()).status_code == 403

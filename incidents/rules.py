@@ -1,34 +1,40 @@
-"""The incident-management rules, as plain functions: SLA per incident and data-loss detection.
+"""The incident-management rules, as plain functions: the SLA of an incident and where it
+stands against it, and whether an incident is flagged for data loss.
 
 The checks, the incident pages and the evidence export all ask these functions, so the rule for
-"which SLA applies" or "does this note flag data loss" is written exactly once.
+"which SLA applies", "is it late" or "does this note flag data loss" is written exactly once.
 """
 
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import models
 
-from checks.models import (
+from checks.models import CheckStatus
+from incidents.models import (
     DEFAULT_DATA_LOSS_FIELD_NAME,
     DataKind,
     DataLossAnswer,
     IncidentPolicy,
     Stakeholder,
 )
+from integrations.models import IncidentStatus
+from sprintolike.yes_no import yes_no
 
 # "data loss", "Data-Loss", "DATA_LOSS", "dataloss", "DataLoss": any case, any separator.
 DATA_LOSS_NOTE_PATTERN = re.compile(r"\bdata[\s_-]{0,3}loss", re.IGNORECASE)
-TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
 
 
 class DataLossFlag(models.TextChoices):
     NOTE = "note", "Resolution note"
     CUSTOM_FIELD = "custom_field", "Custom field"
     BY_HAND = "by_hand", "By hand"
+
+
+# --- SLA ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,9 @@ class SlaRule:
     @property
     def duration(self) -> timedelta:
         return timedelta(hours=self.hours)
+
+    def __str__(self) -> str:
+        return f"{self.hours} h ({self.basis})"
 
 
 def sla_rule(
@@ -56,22 +65,109 @@ def sla_rule(
     return SlaRule(hours=policy.sla_hours_for_urgency(urgency), basis=label)
 
 
+def resolved_at_of(
+    *, status: str, resolved_at: datetime | None, last_status_change_at: datetime | None
+) -> datetime | None:
+    """When a resolved incident was resolved. PagerDuty's `resolved_at` is null while an
+    incident is open; a resolved incident without it (older data) falls back to
+    `last_status_change_at`, the moment it was resolved."""
+    if status != IncidentStatus.RESOLVED:
+        return None
+    return resolved_at or last_status_change_at
+
+
+@dataclass(frozen=True)
+class SlaState:
+    """Where one incident stands against its SLA at one instant."""
+
+    rule: SlaRule
+    deadline: datetime
+    resolved: bool
+    resolved_at: datetime | None
+    now: datetime
+
+    @property
+    def overdue_by(self) -> timedelta | None:
+        """How late it was resolved, or how long it is open past its deadline; None if on time."""
+        if self.resolved:
+            if self.resolved_at is None or self.resolved_at <= self.deadline:
+                return None
+            return self.resolved_at - self.deadline
+        if self.now < self.deadline:
+            return None
+        return self.now - self.deadline
+
+    @property
+    def late(self) -> bool:
+        return self.overdue_by is not None
+
+    @property
+    def check_status(self) -> str:
+        """Passing once resolved, due while open within the SLA, failing once open past it."""
+        if self.resolved:
+            return CheckStatus.PASSING
+        return CheckStatus.FAILING if self.late else CheckStatus.DUE
+
+    @property
+    def check_detail(self) -> str:
+        if self.resolved:
+            if self.resolved_at is None:
+                return f"Resolved; SLA {self.rule}"
+            if self.late:
+                return f"Resolved {format_duration(self.overdue_by)} late; SLA {self.rule}"
+            return f"Resolved within its SLA of {self.rule}"
+        if self.late:
+            return f"Open past its SLA of {self.rule}"
+        return f"Open; to be closed within {self.rule}"
+
+    @property
+    def page_text(self) -> str:
+        if self.resolved:
+            if self.late:
+                return f"Resolved {format_duration(self.overdue_by)} after the deadline"
+            return "Resolved within the SLA"
+        if self.late:
+            return f"Overdue by {format_duration(self.overdue_by)}"
+        return f"{format_duration(self.deadline - self.now)} left"
+
+
+def sla_state(
+    *,
+    rule: SlaRule,
+    created_at: datetime,
+    status: str,
+    resolved_at: datetime | None,
+    last_status_change_at: datetime | None,
+    now: datetime,
+) -> SlaState:
+    return SlaState(
+        rule=rule,
+        deadline=created_at + rule.duration,
+        resolved=status == IncidentStatus.RESOLVED,
+        resolved_at=resolved_at_of(
+            status=status, resolved_at=resolved_at, last_status_change_at=last_status_change_at
+        ),
+        now=now,
+    )
+
+
+def format_duration(duration: timedelta) -> str:
+    """`2 d 4 h`, `3 h 20 min`, `12 min`: precise enough for SLAs, short enough for a table."""
+    minutes = max(0, int(duration.total_seconds() // 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
+
+
+# --- Data loss ---------------------------------------------------------------------------------
+
+
 def note_mentions_data_loss(text: str) -> bool:
     return bool(text) and DATA_LOSS_NOTE_PATTERN.search(text) is not None
-
-
-def _is_true(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return value != 0
-    if isinstance(value, str):
-        return value.strip().lower() in TRUE_WORDS
-    if isinstance(value, Mapping):
-        return _is_true(value.get("value"))
-    if isinstance(value, list | tuple):  # a multi-value field: any "yes" counts
-        return any(_is_true(item) for item in value)
-    return False
 
 
 _MISSING = object()
@@ -103,7 +199,7 @@ def _custom_field_value(custom_fields: Any, field_name: str) -> Any:
 def custom_field_says_data_loss(
     *, custom_fields: Any, data_loss_field: bool | None, field_name: str
 ) -> bool:
-    """Whether the configured custom field says data was lost.
+    """Whether the configured custom field says data was lost (`sprintolike.yes_no` reads it).
 
     A blank field name turns this detection off. With the default name, the boolean the sync
     stores in `RemoteIncident.data_loss_field` answers when the raw values do not hold the field.
@@ -112,7 +208,7 @@ def custom_field_says_data_loss(
         return False
     value = _custom_field_value(custom_fields or {}, field_name)
     if value is not _MISSING:
-        return _is_true(value)
+        return yes_no(value) is True
     if field_name.strip().lower() == DEFAULT_DATA_LOSS_FIELD_NAME:
         return bool(data_loss_field)
     return False
@@ -161,15 +257,3 @@ def data_loss_missing(
         if stakeholder not in completed_stakeholders:
             missing.append(f"the disclosure to {labels.get(stakeholder, stakeholder).lower()}")
     return missing
-
-
-def format_duration(duration: timedelta) -> str:
-    """`2 d 4 h`, `3 h 20 min`, `12 min`: precise enough for SLAs, short enough for a table."""
-    minutes = max(0, int(duration.total_seconds() // 60))
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"

@@ -11,13 +11,13 @@ from checks.models import (
     CheckStatus,
     CheckSummary,
     CheckSummaryChange,
-    IncidentPolicy,
 )
 from checks.registry import check_get
-from integrations.models import ConnectionStatus, IncidentStatus
+from incidents.models import IncidentPolicy
+from integrations.models import ConnectionStatus, IncidentStatus, Purpose
 from tests.checks.conftest import NOW, result_of
-from tests.checks.factories import IncidentSourceFactory, PrioritySlaFactory
-from tests.factories import RemotePriorityFactory, RemoteServiceFactory
+from tests.factories import ConnectionFactory, RemotePriorityFactory, RemoteServiceFactory
+from tests.incidents.factories import IncidentSourceFactory, PrioritySlaFactory
 
 pytestmark = pytest.mark.django_db
 CODE = "incident_closed_within_sla"
@@ -130,6 +130,20 @@ def test_organisation_without_incident_management_connection_is_not_applicable(o
     summary = CheckSummary.objects.get(organization=organization, check_code=CODE)
     assert summary.status == CheckStatus.NOT_APPLICABLE
     assert "Settings > Integrations" in summary.detail
+
+
+def test_not_applicable_hint_says_what_is_actually_missing(organization):
+    connection = ConnectionFactory(organization=organization, purposes=[Purpose.SPEND])
+    evaluate_sla(organization, NOW)
+    summary = CheckSummary.objects.get(organization=organization, check_code=CODE)
+    assert summary.detail.startswith("PagerDuty is connected without incident management")
+
+    connection.purposes = [Purpose.INCIDENT_MANAGEMENT]
+    connection.status = ConnectionStatus.REVOKED
+    connection.save()
+    evaluate_sla(organization, NOW + timedelta(hours=1))
+    summary.refresh_from_db()
+    assert summary.detail.startswith("The PagerDuty connection was revoked")
 
 
 def test_connected_organisation_without_incidents_passes(organization, connection):

@@ -7,11 +7,12 @@ from datetime import date, timedelta
 import pytest
 
 from checks.evaluation import organization_evaluate
-from checks.incident_rules import custom_field_says_data_loss, note_mentions_data_loss
-from checks.models import CheckStatus, DataKind, DataLossAnswer, IncidentPolicy, Stakeholder
+from checks.models import CheckStatus
 from checks.registry import check_get
+from incidents.models import DataKind, DataLossAnswer, IncidentPolicy, Stakeholder
+from incidents.rules import custom_field_says_data_loss, note_mentions_data_loss
 from tests.checks.conftest import NOW, result_of
-from tests.checks.factories import DisclosureFactory, IncidentReviewFactory
+from tests.incidents.factories import DataLossReviewFactory, DisclosureFactory
 
 pytestmark = pytest.mark.django_db
 CODE = "incident_data_loss_recorded"
@@ -100,7 +101,7 @@ def test_synced_data_loss_field_flags_with_the_default_field_name(organization, 
 
 def test_answering_no_makes_a_flagged_incident_pass(organization, make_incident):
     incident = make_incident(resolution_note="No data loss observed", resolved_hours_ago=0.5)
-    IncidentReviewFactory(incident=incident, data_loss=DataLossAnswer.NO)
+    DataLossReviewFactory(incident=incident, data_loss=DataLossAnswer.NO)
     evaluate_data_loss(organization)
     result = result_of(incident, CODE)
     assert result.status == CheckStatus.PASSING
@@ -111,7 +112,7 @@ def test_data_loss_flagged_by_hand_fails_until_details_and_disclosures_are_compl
     organization, make_incident
 ):
     incident = make_incident()
-    review = IncidentReviewFactory(incident=incident, data_loss=DataLossAnswer.YES)
+    review = DataLossReviewFactory(incident=incident, data_loss=DataLossAnswer.YES)
     evaluate_data_loss(organization)
     result = result_of(incident, CODE)
     assert result.status == CheckStatus.FAILING
@@ -141,7 +142,7 @@ def test_data_loss_flagged_by_hand_fails_until_details_and_disclosures_are_compl
 
 def test_disclosure_marked_done_without_a_date_does_not_count(organization, make_incident):
     incident = make_incident()
-    review = IncidentReviewFactory(
+    review = DataLossReviewFactory(
         incident=incident,
         data_loss=DataLossAnswer.YES,
         data_kinds=[DataKind.CREDENTIALS],
@@ -157,7 +158,7 @@ def test_disclosure_marked_done_without_a_date_does_not_count(organization, make
 
 def test_other_kind_of_data_needs_a_description(organization, make_incident):
     incident = make_incident()
-    IncidentReviewFactory(
+    DataLossReviewFactory(
         incident=incident,
         data_loss=DataLossAnswer.YES,
         data_kinds=[DataKind.OTHER],

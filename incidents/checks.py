@@ -1,27 +1,43 @@
 """Incident-management checks: every incident from an incident source, one outcome each.
 
 Both checks stream the incidents in scope with `values_list(...).iterator()`: one query per
-check whatever the number of incidents, and memory bounded by the chunk size.
+check whatever the number of incidents, and memory bounded by the chunk size. They are
+registered with the engine in `IncidentsConfig.ready()`.
 """
 
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from checks.definitions.base import Check, EntityOutcome, EvaluationContext
-from checks.incident_rules import (
-    DataLossFlag,
-    data_loss_flags,
-    data_loss_missing,
-    format_duration,
-    sla_rule,
-)
-from checks.models import CheckStatus, DataLossAnswer, Disclosure, EntityType
-from checks.selectors import IncidentScope, incident_scope_get
-from integrations.models import IncidentStatus, Purpose
+from checks.base import Applicability, Check, EntityOutcome, EvaluationContext
+from checks.models import CheckStatus
+from incidents.models import DataLossAnswer, Disclosure
+from incidents.rules import DataLossFlag, data_loss_flags, data_loss_missing, sla_rule, sla_state
+from incidents.scope import IncidentScope, incident_scope_get
+from integrations.models import ConnectionStatus, IncidentStatus, Purpose
 
+INCIDENT = "incident"  # the entity kind (see `incidents.entity`)
 STREAM_CHUNK_SIZE = 2000
 LABEL_MAX_LENGTH = 300
+DETAIL_MAX_LENGTH = 500
+
+
+def incident_checks_apply(context: EvaluationContext) -> Applicability:
+    """Incident checks apply once a connection serves incident management; otherwise the hint
+    says what is actually missing."""
+    if context.connections_for(Purpose.INCIDENT_MANAGEMENT):
+        return True, ""
+    if not context.connections:
+        return False, "Connect PagerDuty for incident management in Settings > Integrations."
+    if all(connection.status == ConnectionStatus.REVOKED for connection in context.connections):
+        return False, (
+            "The PagerDuty connection was revoked; connect PagerDuty again for incident "
+            "management in Settings > Integrations."
+        )
+    return False, (
+        "PagerDuty is connected without incident management; turn it on for the connection "
+        "in Settings > Integrations."
+    )
 
 
 def _scope(context: EvaluationContext) -> IncidentScope:
@@ -46,12 +62,19 @@ def _incident_rows(context: EvaluationContext, *fields: str) -> Iterator[Any]:
     )
 
 
-def evaluate_incident_closed_within_sla(context: EvaluationContext) -> Iterator[EntityOutcome]:
-    """Due while open within the SLA, failing once open past it, passing when resolved.
+def _outcome(row: Any, **fields: Any) -> EntityOutcome:
+    return EntityOutcome(
+        entity_id=row.pk,
+        external_id=row.external_id,
+        label=row.title[:LABEL_MAX_LENGTH],
+        extra={"number": row.number},
+        **fields,
+    )
 
-    PagerDuty's `resolved_at` is null while an incident is open; a resolved incident without it
-    (older data) falls back to `last_status_change_at`, the moment it was resolved.
-    """
+
+def evaluate_incident_closed_within_sla(context: EvaluationContext) -> Iterator[EntityOutcome]:
+    """Due while open within the SLA, failing once open past it, passing when resolved (see
+    `incidents.rules.SlaState`)."""
     scope = _scope(context)
     fields = (
         "status",
@@ -62,37 +85,21 @@ def evaluate_incident_closed_within_sla(context: EvaluationContext) -> Iterator[
         "last_status_change_at",
     )
     for row in _incident_rows(context, *fields):
-        rule = sla_rule(
-            policy=scope.policy,
-            priority_sla=scope.priority_sla,
-            urgency=row.urgency,
-            priority_id=row.priority_id,
+        state = sla_state(
+            rule=sla_rule(
+                policy=scope.policy,
+                priority_sla=scope.priority_sla,
+                urgency=row.urgency,
+                priority_id=row.priority_id,
+            ),
+            created_at=row.created_at_remote,
+            status=row.status,
+            resolved_at=row.resolved_at,
+            last_status_change_at=row.last_status_change_at,
+            now=context.now,
         )
-        deadline = row.created_at_remote + rule.duration
-        if row.status == IncidentStatus.RESOLVED:
-            resolved_at = row.resolved_at or row.last_status_change_at
-            check_status = CheckStatus.PASSING
-            if resolved_at is None:
-                detail = f"Resolved; SLA {rule.hours} h ({rule.basis})"
-            elif resolved_at > deadline:
-                late = format_duration(resolved_at - deadline)
-                detail = f"Resolved {late} late; SLA {rule.hours} h ({rule.basis})"
-            else:
-                detail = f"Resolved within its SLA of {rule.hours} h ({rule.basis})"
-        elif context.now < deadline:
-            check_status = CheckStatus.DUE
-            detail = f"Open; to be closed within {rule.hours} h ({rule.basis})"
-        else:
-            check_status = CheckStatus.FAILING
-            detail = f"Open past its SLA of {rule.hours} h ({rule.basis})"
-        yield EntityOutcome(
-            entity_id=row.pk,
-            status=check_status,
-            external_id=row.external_id,
-            number=row.number,
-            label=row.title[:LABEL_MAX_LENGTH],
-            deadline=deadline,
-            detail=detail,
+        yield _outcome(
+            row, status=state.check_status, deadline=state.deadline, detail=state.check_detail
         )
 
 
@@ -121,15 +128,15 @@ def evaluate_incident_data_loss_recorded(context: EvaluationContext) -> Iterator
     completed = _completed_disclosures(context)
     incident_fields = ("status", "resolution_note", "custom_fields", "data_loss_field")
     review_fields = (
-        "review__id",
-        "review__data_loss",
-        "review__data_kinds",
-        "review__other_data_description",
-        "review__records_affected",
-        "review__stakeholders",
+        "data_loss_review__id",
+        "data_loss_review__data_loss",
+        "data_loss_review__data_kinds",
+        "data_loss_review__other_data_description",
+        "data_loss_review__records_affected",
+        "data_loss_review__stakeholders",
     )
     for row in _incident_rows(context, *incident_fields, *review_fields):
-        answer = row.review__data_loss or DataLossAnswer.NOT_ANSWERED
+        answer = row.data_loss_review__data_loss or DataLossAnswer.NOT_ANSWERED
         flags = data_loss_flags(
             resolution_note=row.resolution_note,
             custom_fields=row.custom_fields,
@@ -143,11 +150,11 @@ def evaluate_incident_data_loss_recorded(context: EvaluationContext) -> Iterator
             detail = "Reviewed: no data loss" + (f" (flagged by {flagged_by})" if flags else "")
         elif answer == DataLossAnswer.YES:
             missing = data_loss_missing(
-                data_kinds=row.review__data_kinds or [],
-                other_data_description=row.review__other_data_description or "",
-                records_affected=row.review__records_affected,
-                stakeholders=row.review__stakeholders or [],
-                completed_stakeholders=completed.get(row.review__id, set()),
+                data_kinds=row.data_loss_review__data_kinds or [],
+                other_data_description=row.data_loss_review__other_data_description or "",
+                records_affected=row.data_loss_review__records_affected,
+                stakeholders=row.data_loss_review__stakeholders or [],
+                completed_stakeholders=completed.get(row.data_loss_review__id, set()),
             )
             if missing:
                 check_status = CheckStatus.FAILING
@@ -164,14 +171,7 @@ def evaluate_incident_data_loss_recorded(context: EvaluationContext) -> Iterator
         else:
             check_status = CheckStatus.PASSING
             detail = "No data loss flagged"
-        yield EntityOutcome(
-            entity_id=row.pk,
-            status=check_status,
-            external_id=row.external_id,
-            number=row.number,
-            label=row.title[:LABEL_MAX_LENGTH],
-            detail=detail[:500],
-        )
+        yield _outcome(row, status=check_status, detail=detail[:DETAIL_MAX_LENGTH])
 
 
 INCIDENT_CLOSED_WITHIN_SLA = Check(
@@ -179,8 +179,7 @@ INCIDENT_CLOSED_WITHIN_SLA = Check(
     title="Reported incident should be closed in PagerDuty",
     system="PagerDuty",
     category="Incident management",
-    purpose=Purpose.INCIDENT_MANAGEMENT,
-    entity_type=EntityType.INCIDENT,
+    entity_type=INCIDENT,
     description=(
         "Every incident from an incident source is resolved within its SLA: the priority's SLA "
         "when one is set, else the urgency's. Due while open within the SLA, failing once open "
@@ -191,8 +190,8 @@ INCIDENT_CLOSED_WITHIN_SLA = Check(
         "sync picks the resolution up. If the incident is not a real incident (a test, a "
         "duplicate), mark it a special case with the reason."
     ),
+    applies=incident_checks_apply,
     evaluate=evaluate_incident_closed_within_sla,
-    not_applicable_hint="Connect PagerDuty for incident management in Settings > Integrations.",
 )
 
 INCIDENT_DATA_LOSS_RECORDED = Check(
@@ -200,8 +199,7 @@ INCIDENT_DATA_LOSS_RECORDED = Check(
     title="Data loss information should be added for the reported incident",
     system="PagerDuty",
     category="Incident management",
-    purpose=Purpose.INCIDENT_MANAGEMENT,
-    entity_type=EntityType.INCIDENT,
+    entity_type=INCIDENT,
     description=(
         "An incident is flagged for data loss when its resolution note says “data loss” or "
         "“dataloss”, when the configured PagerDuty custom field says so, or by hand. A flagged "
@@ -213,6 +211,8 @@ INCIDENT_DATA_LOSS_RECORDED = Check(
         "was, the kinds of data, how many records, who must be told, and mark each disclosure "
         "done with its date and evidence."
     ),
+    applies=incident_checks_apply,
     evaluate=evaluate_incident_data_loss_recorded,
-    not_applicable_hint="Connect PagerDuty for incident management in Settings > Integrations.",
 )
+
+INCIDENT_CHECKS = (INCIDENT_CLOSED_WITHIN_SLA, INCIDENT_DATA_LOSS_RECORDED)
