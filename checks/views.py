@@ -46,15 +46,27 @@ def _check_or_404(check_code: str) -> Check:
     return check
 
 
+TREND_BAR_WIDTH = 7
+TREND_BAR_GAP = 2
+TREND_HEIGHT = 28
+
+
 def _trend_bars(points: list[Any]) -> list[dict[str, Any]]:
-    bars = []
-    for point in points:
+    """One SVG bar per day: failing share at the bottom, due share above it (no inline styles,
+    so the Content-Security-Policy needs no 'unsafe-inline')."""
+    bars: list[dict[str, Any]] = []
+    for index, point in enumerate(points):
         total = point.passing_count + point.due_count + point.failing_count
+        failing_height = TREND_HEIGHT * point.failing_count / total if total else 0
+        due_height = TREND_HEIGHT * point.due_count / total if total else 0
         bars.append(
             {
                 "point": point,
-                "failing_percent": round(100 * point.failing_count / total) if total else 0,
-                "due_percent": round(100 * point.due_count / total) if total else 0,
+                "x": index * (TREND_BAR_WIDTH + TREND_BAR_GAP),
+                "failing_y": round(TREND_HEIGHT - failing_height, 2),
+                "failing_height": round(failing_height, 2),
+                "due_y": round(TREND_HEIGHT - failing_height - due_height, 2),
+                "due_height": round(due_height, 2),
             }
         )
     return bars
@@ -76,6 +88,8 @@ def monitoring(request: HttpRequest) -> HttpResponse:
                     "check": check,
                     "summary": summaries.get(check.code),
                     "trend": _trend_bars(trends.get(check.code, [])),
+                    "trend_width": len(trends.get(check.code, []))
+                    * (TREND_BAR_WIDTH + TREND_BAR_GAP),
                     "expired_count": expired.get(check.code, 0),
                 }
                 for check in check_list()

@@ -1,5 +1,9 @@
 """Settings > Integrations: the catalog, connecting PagerDuty, a connection's page, revoking."""
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,6 +53,21 @@ def _provider_context(request: HttpRequest, **extra: object) -> dict[str, object
     }
 
 
+def _form_may_post_to_pagerduty(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The consent form posts to us and we redirect to PagerDuty's identity service; browsers
+    apply the page's CSP ``form-action`` to that redirect, so this page allows that one origin
+    (read per request: tests and the demo point it at the local stand-in)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response._csp_update = {"form-action": [settings.PAGERDUTY_IDENTITY_URL]}
+        return response
+
+    return wrapped
+
+
+@_form_may_post_to_pagerduty
 @org_view(Action.VIEW)
 def provider_detail(request: HttpRequest) -> HttpResponse:
     """Step 1: what PagerDuty is used for, the permissions asked for, the setup steps.
@@ -89,6 +108,7 @@ def _callback_url(request: HttpRequest) -> str:
 
 
 @require_POST
+@_form_may_post_to_pagerduty
 @org_view(Action.MANAGE_INTEGRATIONS)
 def oauth_start(request: HttpRequest) -> HttpResponse:
     provider = provider_get("pagerduty")

@@ -258,8 +258,8 @@ PAGERDUTY_CLIENT_SECRET = env("PAGERDUTY_CLIENT_SECRET")
 PAGERDUTY_OAUTH_REDIRECT_URL = env("PAGERDUTY_OAUTH_REDIRECT_URL")
 
 # Content-Security-Policy (django-csp): every asset comes from our own origin, and no inline script
-# runs, so an injected `<script>` or `javascript:` link does nothing. Forms may also post to
-# PagerDuty's identity service: "Connect PagerDuty" redirects there after its POST.
+# runs, so an injected `<script>` or `javascript:` link does nothing. The PagerDuty consent
+# page adds PagerDuty's identity service to form-action (integrations.views).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -271,7 +271,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'", PAGERDUTY_IDENTITY_URL],
+        "form-action": ["'self'"],
     }
 }
 PAGERDUTY_REQUESTS_PER_MINUTE = env_int("PAGERDUTY_REQUESTS_PER_MINUTE", 900)

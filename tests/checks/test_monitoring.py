@@ -60,7 +60,7 @@ def test_monitoring_lists_every_check_with_status_counts_and_trend(
         (NOW - timedelta(days=1)).date(),
         NOW.date(),
     ]
-    assert row["trend"][-1]["failing_percent"] == 50
+    assert row["trend"][-1]["failing_height"] == 14  # half of the 28-pixel bar
 
 
 def test_monitoring_before_connecting_says_where_to_connect(member_client, organization):

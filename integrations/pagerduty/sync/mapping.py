@@ -9,7 +9,7 @@ message instead of storing a half-empty row.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +19,7 @@ from django.conf import settings
 from integrations.models import IncidentStatus
 from integrations.pagerduty.datetimes import parse_pagerduty_datetime
 from integrations.pagerduty.errors import PagerDutyMalformedResponse
+from sprintolike.yes_no import yes_no
 
 NAME_MAX_LENGTH = 255
 EMAIL_MAX_LENGTH = 254
@@ -39,8 +40,6 @@ NOTE_KIND = "annotate"
 # "resolve with a note" adds the note a moment before the resolve entry.
 RESOLUTION_NOTE_LEEWAY = timedelta(minutes=2)
 
-_TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on"})
-_FALSE_WORDS = frozenset({"false", "no", "n", "0", "off", "none"})
 _NAME_SEPARATORS = re.compile(r"[\s_\-]+")
 
 
@@ -264,28 +263,6 @@ def _is_data_loss_name(name: Any) -> bool:
     return "dataloss" in _NAME_SEPARATORS.sub("", _text(name).lower())
 
 
-def _yes_no(value: Any) -> bool | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return value != 0
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if word in _TRUE_WORDS:
-            return True
-        if word in _FALSE_WORDS or not word:
-            return False
-        return None
-    if isinstance(value, Sequence):
-        answers = [_yes_no(item) for item in value]
-        if any(answer is True for answer in answers):
-            return True
-        return False if answers and all(answer is False for answer in answers) else None
-    return None
-
-
 def custom_field_values(fields: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], bool | None]:
     """Raw ``{field name: value}`` and the data-loss answer, from
     ``GET /incidents/{id}/custom_fields/values``.
@@ -308,5 +285,5 @@ def custom_field_values(fields: Iterable[Mapping[str, Any]]) -> tuple[dict[str, 
             _is_data_loss_name(field.get("name")) or _is_data_loss_name(field.get("display_name"))
         ):
             found_data_loss_field = True
-            data_loss = _yes_no(field.get("value"))
+            data_loss = yes_no(field.get("value"))
     return raw, data_loss
