@@ -22,7 +22,7 @@ import jwt
 import pytest
 import requests
 
-from integrations.pagerduty.standin import (
+from pagerduty_standin import (
     DEFAULT_API_KEY,
     DEFAULT_OAUTH_CLIENT_ID,
     DEFAULT_OAUTH_CLIENT_SECRET,

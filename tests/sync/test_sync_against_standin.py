@@ -28,9 +28,9 @@ from integrations.models import (
     SyncRunStatus,
     SyncTrigger,
 )
-from integrations.pagerduty.standin import data as standin_data_module
-from integrations.pagerduty.standin import server as standin_server_module
 from integrations.pagerduty.sync import SyncAlreadyRunning, sync_connection
+from pagerduty_standin import data as standin_data_module
+from pagerduty_standin import server as standin_server_module
 from tests.sync.conftest import (
     FakeSleep,
     api_key_connection,
