@@ -29,8 +29,8 @@ from integrations.models import (
     SyncTrigger,
 )
 from integrations.pagerduty.sync import SyncAlreadyRunning, sync_connection
-from pagerduty_standin import data as standin_data_module
-from pagerduty_standin import server as standin_server_module
+from pagerduty_standin.api import limits as standin_server_module
+from pagerduty_standin.generate import incidents as standin_data_module
 from tests.sync.conftest import (
     FakeSleep,
     api_key_connection,
