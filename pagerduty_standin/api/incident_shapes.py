@@ -21,6 +21,7 @@ from pagerduty_standin.account.records import (
     Incident,
     LogEntryRecord,
     Note,
+    Service,
 )
 from pagerduty_standin.api.rendering import Renderer
 from pagerduty_standin.api.services import render_priority, render_service
@@ -242,7 +243,7 @@ def render_note(renderer: Renderer, note: Note) -> dict[str, Any]:
     }
 
 
-def _service(renderer: Renderer, service: Any, includes: frozenset[str]) -> dict[str, Any]:
+def _service(renderer: Renderer, service: Service, includes: frozenset[str]) -> dict[str, Any]:
     if "services" in includes:
         return render_service(renderer, service)
     return renderer.service_reference(service)

@@ -19,11 +19,10 @@ PRIORITIES = (
 
 
 def generate_teams(rng: random.Random, ids: IdFactory, team_count: int) -> list[Team]:
+    """Teams, each with its escalation policy id, in shuffled order."""
     teams = []
     for team_index in range(team_count):
-        base_name = TEAM_NAMES[team_index % len(TEAM_NAMES)]
-        round_number = team_index // len(TEAM_NAMES)
-        name = base_name if round_number == 0 else f"{base_name} {round_number + 1}"
+        name = numbered_name(TEAM_NAMES, team_index)
         teams.append(
             Team(ids.next_id(), name, f"The {name} team", escalation_policy_id=ids.next_id())
         )
@@ -39,11 +38,10 @@ def generate_services(
     subdomain: str,
     now_epoch: int,
 ) -> list[Service]:
+    """Services owned by random teams; every one has an Events API integration, most an email one."""
     services = []
     for service_index in range(service_count):
-        base_name = SERVICE_COMPONENTS[service_index % len(SERVICE_COMPONENTS)]
-        round_number = service_index // len(SERVICE_COMPONENTS)
-        name = base_name if round_number == 0 else f"{base_name} {round_number + 1}"
+        name = numbered_name(SERVICE_COMPONENTS, service_index)
         created_at = now_epoch - rng.randint(800, 1600) * SECONDS_PER_DAY
         integrations = [
             Integration(
@@ -82,6 +80,7 @@ def generate_services(
 
 
 def generate_priorities(ids: IdFactory) -> list[Priority]:
+    """PagerDuty's default priority scheme, P1 to P5."""
     return [
         Priority(ids.next_id(), name, description, color) for name, description, color in PRIORITIES
     ]
@@ -93,6 +92,13 @@ def generate_custom_fields(ids: IdFactory) -> list[CustomField]:
         CustomField(ids.next_id(), "data_loss", "Data loss", "boolean", "single_value"),
         CustomField(ids.next_id(), "environment", "Environment", "string", "single_value_fixed"),
     ]
+
+
+def numbered_name(names: tuple[str, ...], index: int) -> str:
+    """The index-th name, numbered from the second round on ("Payments", ..., "Payments 2")."""
+    base_name = names[index % len(names)]
+    round_number = index // len(names)
+    return base_name if round_number == 0 else f"{base_name} {round_number + 1}"
 
 
 def _slug(text: str) -> str:

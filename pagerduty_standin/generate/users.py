@@ -31,6 +31,7 @@ STAKEHOLDER_ROLES = ("read_only_user", "read_only_limited_user")
 def generate_users(
     rng: random.Random, ids: IdFactory, user_count: int, team_count: int, now_epoch: int
 ) -> list[User]:
+    """Users with PagerDuty's role mix: some invited and never signed in, some long inactive."""
     roles = [role for role, _ in ROLE_SHARES]
     weights = [share for _, share in ROLE_SHARES]
     users = []
