@@ -280,6 +280,9 @@ SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 15)
 # Users, licenses and last sign-in have no "changed since" filter: scheduled syncs re-read them
 # at most this often ("Sync now" always does).
 PAGERDUTY_PEOPLE_REFRESH_MINUTES = env_int("PAGERDUTY_PEOPLE_REFRESH_MINUTES", 60)
+# The local PagerDuty stand-in (`manage.py pagerduty_standin`) is a development tool only.
+if DEBUG:
+    INSTALLED_APPS.append("pagerduty_standin")
 
 # Background work: the ORM broker by default (no extra service), Redis when REDIS_URL is set.
 Q_CLUSTER = {

@@ -10,7 +10,7 @@ from django.urls import reverse
 from integrations.models import AuthType, Connection, ConnectionStatus, RemoteIncident
 from integrations.pagerduty import oauth
 from integrations.pagerduty.connect import OAUTH_SESSION_KEY, client_for_connection
-from integrations.pagerduty.standin import DEFAULT_API_KEY
+from pagerduty_standin import DEFAULT_API_KEY
 from tests.factories import RemoteIncidentFactory
 
 pytestmark = [pytest.mark.standin, pytest.mark.django_db]

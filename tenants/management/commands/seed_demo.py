@@ -60,7 +60,7 @@ class Command(BaseCommand):
     def _seed_staff(self, organization: Organization, *, seed: int, user_count: int) -> None:
         """Staff who mostly match the stand-in's PagerDuty users, so access checks have a story:
         most accounts belong to active staff, a few to people who left, some to nobody."""
-        from integrations.pagerduty.standin import generate_dataset
+        from pagerduty_standin import generate_dataset
 
         rng = random.Random(seed)
         roles = [OrgRole.objects.create(organization=organization, name=n) for n in DEMO_ORG_ROLES]

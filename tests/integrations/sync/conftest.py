@@ -11,7 +11,7 @@ import requests
 from integrations.models import AuthType, Connection
 from integrations.pagerduty.client import PagerDutyClient
 from integrations.pagerduty.connect import client_for_connection
-from integrations.pagerduty.standin import DEFAULT_API_KEY, StandinOptions, StandinServer
+from pagerduty_standin import DEFAULT_API_KEY, StandinOptions, StandinServer
 from tests.conftest import point_settings_at
 from tests.factories import ConnectionFactory
 

@@ -28,10 +28,10 @@ from integrations.models import (
     SyncRunStatus,
     SyncTrigger,
 )
-from integrations.pagerduty.standin import data as standin_data_module
-from integrations.pagerduty.standin import server as standin_server_module
 from integrations.pagerduty.sync.lease import SyncAlreadyRunning
 from integrations.pagerduty.sync.run import sync_connection
+from pagerduty_standin.api import limits as standin_limits_module
+from pagerduty_standin.generate import incidents as standin_incidents_module
 from tests.integrations.sync.conftest import (
     FakeSleep,
     api_key_connection,
@@ -176,7 +176,7 @@ def test_more_than_10000_incidents_in_one_six_month_window_are_all_synced(
 ):
     # 12,000 incidents created within 30 days: one six-month window holds them all, so the
     # client must split the window to stay under PagerDuty's 10,000 offset ceiling.
-    monkeypatch.setattr(standin_data_module, "INCIDENT_HISTORY_DAYS", 30)
+    monkeypatch.setattr(standin_incidents_module, "INCIDENT_HISTORY_DAYS", 30)
     server = start_standin(incident_count=12_000, user_count=10, service_count=3)
     connection = api_key_connection(organization, server)
 
@@ -277,9 +277,9 @@ def test_a_429_storm_and_server_errors_still_end_with_complete_data(
     # moves it forward, so honouring `ratelimit-reset` takes no real time.
     clock = {"now": 1_000.0}
     fake_time = types.SimpleNamespace(
-        monotonic=lambda: clock["now"], time=standin_server_module.time.time, sleep=lambda _: None
+        monotonic=lambda: clock["now"], time=standin_limits_module.time.time, sleep=lambda _: None
     )
-    monkeypatch.setattr(standin_server_module, "time", fake_time)
+    monkeypatch.setattr(standin_limits_module, "time", fake_time)
     server = start_standin(
         rate_limit_per_minute=3, rate_limit_headers_probability=0.6, error_rate=0.2
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import secrets
 import threading
 import time
@@ -25,67 +24,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-# Every scope PagerDuty's REST API v2 spec names in `x-pd-requires-scope`, plus `openid`.
-KNOWN_SCOPES = frozenset(
-    {
-        "openid",
-        "abilities.read",
-        "addons.read",
-        "addons.write",
-        "analytics.read",
-        "analytics.write",
-        "audit_records.read",
-        "change_events.read",
-        "change_events.write",
-        "custom_fields.read",
-        "custom_fields.write",
-        "escalation_policies.read",
-        "escalation_policies.write",
-        "event_orchestrations.read",
-        "event_orchestrations.write",
-        "event_rules.read",
-        "event_rules.write",
-        "extension_schemas.read",
-        "extensions.read",
-        "extensions.write",
-        "incident_types.read",
-        "incident_types.write",
-        "incident_workflows.read",
-        "incident_workflows.write",
-        "incident_workflows:instances.write",
-        "incidents.read",
-        "incidents.write",
-        "licenses.read",
-        "oauth_delegations.read",
-        "oauth_delegations.write",
-        "oncalls.read",
-        "priorities.read",
-        "schedules.read",
-        "schedules.write",
-        "services.read",
-        "services.write",
-        "status_dashboards.read",
-        "status_pages.read",
-        "status_pages.write",
-        "subscribers.read",
-        "subscribers.write",
-        "tags.read",
-        "tags.write",
-        "teams.read",
-        "teams.write",
-        "templates.read",
-        "templates.write",
-        "users.read",
-        "users.write",
-        "users:contact_methods.read",
-        "users:contact_methods.write",
-        "users:sessions.read",
-        "users:sessions.write",
-        "vendors.read",
-        "webhook_subscriptions.read",
-        "webhook_subscriptions.write",
-    }
-)
+from pagerduty_standin.oauth.scopes import KNOWN_SCOPES
+
 # What PagerDuty puts in the id_token `region` claim for each service region.
 REGION_CLAIMS = {"us": "UnitedStates", "eu": "Europe"}
 DENIED_DESCRIPTION = "The resource owner or authorization server denied the request."
@@ -534,75 +474,3 @@ def add_query(url: str, params: dict[str, str | None]) -> str:
 def _base64url_integer(number: int) -> str:
     raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def consent_page(
-    request: AuthorizationRequest,
-    *,
-    subdomain: str,
-    signed_in_choices: list[tuple[str, str]],
-    selected_user_id: str,
-) -> str:
-    """The small HTML page asking the user to approve or deny the requested scopes."""
-    hidden_fields = {
-        "response_type": "code",
-        "client_id": request.client_id,
-        "redirect_uri": request.redirect_uri,
-        "scope": " ".join(request.requested_scopes),
-        "state": request.state or "",
-        "code_challenge": request.code_challenge,
-        "code_challenge_method": "S256",
-    }
-    hidden_html = "\n".join(
-        f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
-        for name, value in hidden_fields.items()
-    )
-    granted_items = "\n".join(
-        f"<li><code>{html.escape(scope)}</code></li>" for scope in sorted(request.granted_scopes)
-    )
-    dropped = [scope for scope in request.requested_scopes if scope not in request.granted_scopes]
-    dropped_html = (
-        "<p>Not granted (unknown or not allowed for this app): "
-        + ", ".join(f"<code>{html.escape(scope)}</code>" for scope in dropped)
-        + "</p>"
-        if dropped
-        else ""
-    )
-    user_options = "\n".join(
-        f'<option value="{html.escape(user_id)}"{" selected" if user_id == selected_user_id else ""}>'
-        f"{html.escape(label)}</option>"
-        for user_id, label in signed_in_choices
-    )
-    return f"""<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Authorize app - PagerDuty stand-in</title></head>
-<body>
-<h1>Authorize access to {html.escape(subdomain)}.pagerduty.com</h1>
-<p>An app (client <code>{html.escape(request.client_id)}</code>) asks for these scopes:</p>
-<ul>
-{granted_items}
-</ul>
-{dropped_html}
-<form method="post" action="/oauth/authorize">
-{hidden_html}
-<label>Signed in as <select name="user_id">
-{user_options}
-</select></label>
-<p>
-<button type="submit" name="decision" value="approve">Approve</button>
-<button type="submit" name="decision" value="deny">Deny</button>
-</p>
-</form>
-</body>
-</html>
-"""
-
-
-def error_page(message: str) -> str:
-    """PagerDuty shows client and redirect URI problems on its own page, never redirecting."""
-    return f"""<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>OAuth error - PagerDuty stand-in</title></head>
-<body><h1>Something went wrong</h1><p>{html.escape(message)}</p></body>
-</html>
-"""
