@@ -355,6 +355,13 @@ class RemoteAccount(SyncedRecord):
         RemoteLicense, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
     )
     last_sign_in_at = models.DateTimeField(null=True, blank=True)
+    # Activity and on-call facts from PagerDuty Analytics (null: not read, e.g. scope missing).
+    signed_up = models.BooleanField(null=True, blank=True)
+    on_schedule = models.BooleanField(null=True, blank=True)
+    schedules_count = models.PositiveIntegerField(null=True, blank=True)
+    on_escalation_policy = models.BooleanField(null=True, blank=True)
+    escalation_policies_count = models.PositiveIntegerField(null=True, blank=True)
+    downloaded_mobile_app = models.BooleanField(null=True, blank=True)
     removed_at = models.DateTimeField(
         null=True, blank=True, help_text="When a sync first saw the account gone from PagerDuty."
     )
@@ -370,6 +377,16 @@ class RemoteAccount(SyncedRecord):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+    @property
+    def is_on_call(self) -> bool | None:
+        """On a schedule or an escalation policy; None when PagerDuty Analytics was not read.
+
+        An on-call responder who only uses the mobile app rarely signs in on the web, so this,
+        not last sign-in alone, says whether the account is in use."""
+        if self.on_schedule is None and self.on_escalation_policy is None:
+            return None
+        return bool(self.on_schedule or self.on_escalation_policy)
 
     @property
     def role_label(self) -> str:

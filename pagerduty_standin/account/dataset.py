@@ -378,6 +378,10 @@ class Dataset:
                 "users_removed": len(self.users) - len(active),
                 "users_invited": sum(1 for user in active if user.invitation_sent),
                 "users_never_signed_in": sum(1 for user in active if user.last_sign_in_at is None),
+                "users_on_schedule": sum(1 for user in active if user.on_schedule),
+                "users_on_escalation_policy": sum(
+                    1 for user in active if user.on_escalation_policy
+                ),
                 "users_by_role": _count_by(user.role for user in active),
                 "license_allocations": len(self.license_allocations()),
                 "incidents": len(self.incidents),

@@ -118,6 +118,16 @@ class User:
     notification_rule_id: str
     removed_at: int | None = None
 
+    @property
+    def on_schedule(self) -> bool:
+        """Known data: admins and managers take shifts on a schedule."""
+        return self.role in ("admin", "user")
+
+    @property
+    def on_escalation_policy(self) -> bool:
+        """Known data: the owner, admins and managers are on an escalation policy."""
+        return self.role in ("owner", "admin", "user")
+
 
 @dataclass
 class License:

@@ -210,15 +210,15 @@ def _user_row(dataset: Dataset, user: User, zone: tzinfo) -> dict[str, Any]:
         "created_at": format_naive_timestamp(user.created_at, zone),
         "last_sign_in_at": format_naive_timestamp(user.last_sign_in_at, zone),
         "default_notification_channel_count": 1 if user.last_sign_in_at else 0,
-        "escalation_policies_count": 1 if user.role in ("owner", "admin", "user") else 0,
-        "schedules_count": 1 if user.role in ("admin", "user") else 0,
+        "escalation_policies_count": 1 if user.on_escalation_policy else 0,
+        "schedules_count": 1 if user.on_schedule else 0,
         "channel_types_configured": ["EmailChannel"]
         + (["SmsChannel", "PushNotificationChannel"] if user.last_sign_in_at else []),
         "team_count": len(user.team_indices),
         "downloaded_mobile_app": bool(user.last_sign_in_at) and user.index % 3 == 0,
         "notification_methods": bool(user.last_sign_in_at),
-        "on_escalation_policy": user.role in ("owner", "admin", "user"),
-        "on_schedule": user.role in ("admin", "user"),
+        "on_escalation_policy": user.on_escalation_policy,
+        "on_schedule": user.on_schedule,
         "signed_up": user.last_sign_in_at is not None,
     }
 

@@ -287,3 +287,28 @@ def custom_field_values(fields: Iterable[Mapping[str, Any]]) -> tuple[dict[str, 
             found_data_loss_field = True
             data_loss = yes_no(field.get("value"))
     return raw, data_loss
+
+
+def _optional_bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _optional_count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def analytics_user_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row of ``POST /analytics/raw/users``: last sign-in and on-call facts.
+
+    These are the only activity facts PagerDuty gives (about a day behind); a field PagerDuty
+    did not send stays unknown (None) rather than becoming a "no".
+    """
+    return {
+        "last_sign_in_at": parse_pagerduty_datetime(row.get("last_sign_in_at")),
+        "signed_up": _optional_bool(row.get("signed_up")),
+        "on_schedule": _optional_bool(row.get("on_schedule")),
+        "schedules_count": _optional_count(row.get("schedules_count")),
+        "on_escalation_policy": _optional_bool(row.get("on_escalation_policy")),
+        "escalation_policies_count": _optional_count(row.get("escalation_policies_count")),
+        "downloaded_mobile_app": _optional_bool(row.get("downloaded_mobile_app")),
+    }

@@ -115,6 +115,12 @@ def test_full_sync_stores_everything_the_standin_holds(organization, standin_ser
     assert accounts.filter(invitation_pending=True).count() == summary["users_invited"]
     assert accounts.filter(license__isnull=False).count() == summary["license_allocations"]
     assert accounts.filter(last_sign_in_at__isnull=True).count() == summary["users_never_signed_in"]
+    assert accounts.filter(signed_up=False).count() == summary["users_never_signed_in"]
+    assert accounts.filter(on_schedule=True).count() == summary["users_on_schedule"]
+    assert (
+        accounts.filter(on_escalation_policy=True).count() == summary["users_on_escalation_policy"]
+    )
+    assert not accounts.filter(on_schedule__isnull=True).exists()
     assert not accounts.exclude(email=models_lower("email")).exists()
 
     incidents = RemoteIncident.objects.filter(connection=connection)

@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 
 from integrations.models import Connection, RemoteAccount, SyncTrigger
-from integrations.pagerduty.datetimes import parse_pagerduty_datetime
 from integrations.pagerduty.errors import PagerDutyForbidden, PagerDutyPaymentRequired
 from integrations.pagerduty.sync import mapping
 from integrations.pagerduty.sync.context import SyncContext
@@ -77,7 +76,8 @@ class UsersStep:
 
 
 class SignInsStep:
-    """``last_sign_in_at`` from ``POST /analytics/raw/users`` (the only API that has it).
+    """Last sign-in and on-call facts from ``POST /analytics/raw/users`` (the only API that has
+    last sign-in; it also says who is on a schedule or escalation policy).
 
     Runs after the users were listed. The analytics data lags up to a day, so a stored later
     time is never moved back. Once it is done (or refused: the plan or token may lack
@@ -110,9 +110,7 @@ class SignInsStep:
         rows = sync.client.iter_analytics_raw_users()
         for batch in read_ahead(chunks(rows, SIGN_IN_BATCH_SIZE)):
             records = {
-                str(row.get("id") or row.get("user_id")): {
-                    "last_sign_in_at": parse_pagerduty_datetime(row.get("last_sign_in_at"))
-                }
+                str(row.get("id") or row.get("user_id")): mapping.analytics_user_fields(row)
                 for row in batch
                 if isinstance(row, Mapping) and (row.get("id") or row.get("user_id"))
             }
