@@ -83,6 +83,7 @@ class IncidentFilters:
     data_loss: str = ""  # "yes", "no", "not_answered", "to_review"
     created_from: date | None = None
     created_to: date | None = None
+    check_status: str = ""  # incidents with at least one check in this status (the API's filter)
 
 
 def incident_list(
@@ -119,17 +120,18 @@ def incident_list(
         queryset = queryset.filter(not_answered)
     elif filters.data_loss == "to_review":
         queryset = queryset.filter(not_answered, status=IncidentStatus.RESOLVED)
-    if filters.failing_only:
-        queryset = queryset.filter(
-            Exists(
-                CheckResult.objects.filter(
-                    organization=organization,
-                    entity_type=INCIDENT,
-                    entity_id=OuterRef("pk"),
-                    status=CheckStatus.FAILING,
+    for check_status in {CheckStatus.FAILING if filters.failing_only else "", filters.check_status}:
+        if check_status:
+            queryset = queryset.filter(
+                Exists(
+                    CheckResult.objects.filter(
+                        organization=organization,
+                        entity_type=INCIDENT,
+                        entity_id=OuterRef("pk"),
+                        status=check_status,
+                    )
                 )
             )
-        )
     return queryset.order_by("-created_at_remote", "-pk")
 
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "csp",
     "tenants",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "incidents",
     "access",
     "spend",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -300,16 +302,54 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# The REST API (app `api/`): organisation tokens first (a request with a Bearer token is never
+# judged by its cookies), then the session for the browsable API. Errors, pagination and
+# throttling are the API's own (see api/errors.py, api/pagination.py, api/throttling.py).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiTokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env("API_RATE_LIMIT", "600/min")},
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Sprintolike API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Sprintolike API",
+    "DESCRIPTION": (
+        "Read an organisation's checks, incidents, staff and connections; record data loss, "
+        "special cases and staff changes; start syncs. Authenticate with an organisation API "
+        "token (Settings > API tokens): `Authorization: Bearer spl_...`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    # One name per choice set shared by several endpoints.
+    "ENUM_NAME_OVERRIDES": {
+        "CheckStatusEnum": "checks.models.CheckStatus",
+        "SpecialCaseStateEnum": "checks.models.SpecialCaseState",
+        "IncidentStatusEnum": "integrations.models.IncidentStatus",
+        "SyncRunStatusEnum": "integrations.models.SyncRunStatus",
+        "ConnectionStatusEnum": "integrations.apis.CONNECTION_STATES",
+        "StaffStatusEnum": "tenants.models.StaffStatus",
+        "DataLossAnswerEnum": "incidents.models.DataLossAnswer",
+        "StakeholderEnum": "incidents.models.Stakeholder",
+        "DataKindEnum": "incidents.models.DataKind",
+    },
+}
 
 # One handler (the root's): Django's own "django" console handler would print every record a
 # second time under DEBUG. 4xx responses are logged as one line, without a traceback.

@@ -14,6 +14,7 @@ org_patterns = [
     path("", include("incidents.urls")),
     path("", include("access.urls")),
     path("", include("spend.urls")),
+    path("", include("api.page_urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +33,7 @@ urlpatterns = [
     ),
     path("invitations/<str:token>/", tenant_views.invitation_accept, name="invitation_accept"),
     path("o/<slug:org_slug>/", include(org_patterns)),
+    path("api/", include("api.urls")),
 ]
 
 handler403 = "sprintolike.views.permission_denied"

@@ -22,6 +22,7 @@ class Action(StrEnum):
     REVOKE_INTEGRATION = "revoke_integration"
     DELETE_SYNCED_DATA = "delete_synced_data"
     VIEW_AUDIT_LOG = "view_audit_log"
+    MANAGE_API_TOKENS = "manage_api_tokens"
 
 
 _MEMBER_ACTIONS = frozenset({Action.VIEW, Action.EXPORT_EVIDENCE})
@@ -37,6 +38,7 @@ _ADMIN_ACTIONS = _MEMBER_ACTIONS | {
     Action.MANAGE_SPEND,
     Action.INVITE_MEMBERS,
     Action.VIEW_AUDIT_LOG,
+    Action.MANAGE_API_TOKENS,
 }
 _OWNER_ACTIONS = _ADMIN_ACTIONS | {
     Action.MANAGE_MEMBERS,

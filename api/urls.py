@@ -1,0 +1,57 @@
+"""The REST API's routes: `/api/v1/orgs/<org_slug>/...`, the OpenAPI schema and its docs page.
+
+Adding a domain app's endpoints (access, spend, ...) takes two steps:
+
+1. Write `<app>/apis.py` with views subclassing `api.base.OrgScopedApiView`:
+
+       class CriticalSystemListApi(OrgScopedApiView):
+           read_action = Action.VIEW                  # GET, HEAD, OPTIONS
+           write_action = Action.MANAGE_ACCESS_RULES  # POST, PUT, PATCH, DELETE (or None)
+           ordering = ("name", "id")                  # unique, indexed: the cursor's key
+           serializer_class = CriticalSystemSerializer   # the response shape (schema)
+
+           def scoped_queryset(self, organization):   # never override get_queryset
+               return selectors.critical_system_list(organization=organization)
+
+           @extend_schema(parameters=[CriticalSystemFilters])
+           def get(self, request, **kwargs):
+               filters = self.validated_query(CriticalSystemFilters)   # 400 names the field
+               queryset = self.get_queryset()                          # already in the org
+               return self.paginated(queryset, lambda page: Serializer(page, many=True).data)
+
+       app_name = "access"
+       urlpatterns = [path("critical-systems/", CriticalSystemListApi.as_view(), name="...")]
+
+   Detail views set `lookup_url_kwarg = "critical_system_id"` and call `self.get_object()`
+   (same 404 for missing and foreign). Writes validate the body with a serializer
+   (`self.validated_body(...)`), call the app's service with `acting_user=self.acting_user`,
+   and turn the service's refusal into `api.base.refuse(message, field=...)` (400) or
+   `api.errors.Conflict` (409). Serializers only describe shapes: no queries, no rules.
+2. Add `"<app>.apis"` to `DOMAIN_API_MODULES` below. Then add a maker for each new URL kwarg
+   in `tests/<app>/objects.py` (`FOREIGN_OBJECT_MAKERS`) so the isolation walks cover it, and
+   an endpoint entry in `tests/api/endpoints.py` for the token walk.
+
+URL names are namespaced `api:<app>:<name>`.
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from api.docs import ApiDocsView
+
+app_name = "api"
+
+DOMAIN_API_MODULES = [
+    "tenants.apis",
+    "integrations.apis",
+    "checks.apis",
+    "incidents.apis",
+]
+
+org_patterns = [path("", include(module)) for module in DOMAIN_API_MODULES]
+
+urlpatterns = [
+    path("v1/orgs/<slug:org_slug>/", include(org_patterns)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
+]
