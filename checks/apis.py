@@ -90,8 +90,12 @@ class SpecialCaseSerializer(serializers.ModelSerializer):
     state = serializers.ChoiceField(
         source="current_state", choices=SpecialCaseState.choices, read_only=True
     )
-    created_by = serializers.EmailField(source="created_by.email", default=None, read_only=True)
-    withdrawn_by = serializers.EmailField(source="withdrawn_by.email", default=None, read_only=True)
+    created_by = serializers.EmailField(
+        source="created_by.email", default=None, allow_null=True, read_only=True
+    )
+    withdrawn_by = serializers.EmailField(
+        source="withdrawn_by.email", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = SpecialCase

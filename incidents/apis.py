@@ -2,6 +2,7 @@
 status, data loss), `incidents/<id>/` (SLA, history, data-loss review) and
 `POST incidents/<id>/data-loss/` (record the data-loss review, admin)."""
 
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
@@ -21,6 +22,8 @@ from integrations.models import IncidentStatus, RemoteIncident
 from tenants.models import Organization
 from tenants.permissions import Action
 
+MAX_ID = 2**63 - 1
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(9998, 12, 31)
 DATA_LOSS_FILTERS = [DataLossAnswer.YES, DataLossAnswer.NO, "not_answered", "to_review"]
 
 
@@ -108,7 +111,9 @@ class IncidentDetailSerializer(IncidentSerializer):
 
 class IncidentFilters(serializers.Serializer):
     status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
-    source = serializers.IntegerField(required=False, min_value=1, help_text="Service id.")
+    source = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Service id."
+    )
     created_from = serializers.DateField(required=False, help_text="Reported on or after.")
     created_to = serializers.DateField(required=False, help_text="Reported on or before.")
     check_status = serializers.ChoiceField(
@@ -124,6 +129,9 @@ class IncidentFilters(serializers.Serializer):
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         start, end = data.get("created_from"), data.get("created_to")
+        for name in ("created_from", "created_to"):
+            if data.get(name) and not EARLIEST_DATE <= data[name] <= LATEST_DATE:
+                raise serializers.ValidationError({name: ["Out of range."]})
         if start and end and end < start:
             raise serializers.ValidationError({"created_to": ["Before created_from."]})
         return data

@@ -76,7 +76,7 @@ class SyncRunSerializer(serializers.ModelSerializer):
 
 
 class SyncRunFilters(serializers.Serializer):
-    connection = serializers.IntegerField(required=False, min_value=1)
+    connection = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     status = serializers.ChoiceField(choices=SyncRunStatus.choices, required=False)
 
 
@@ -157,7 +157,11 @@ class SyncRunListApi(OrgScopedApiView):
             queryset = queryset.filter(status=filters["status"])
         return queryset
 
-    @extend_schema(parameters=[SyncRunFilters], summary="Sync runs, newest first")
+    @extend_schema(
+        parameters=[SyncRunFilters],
+        responses=SyncRunSerializer(many=True),
+        summary="Sync runs, newest first",
+    )
     def get(self, request: Request, **kwargs: Any) -> Response:
         return self.paginated(
             self.get_queryset(), lambda page: SyncRunSerializer(page, many=True).data
