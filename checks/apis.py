@@ -138,7 +138,11 @@ class CheckListApi(OrgScopedApiView):
     serializer_class = CheckSerializer
     pagination_class = None
 
-    @extend_schema(responses=CheckListSerializer, summary="Every check, in Monitoring's order")
+    @extend_schema(
+        operation_id="checks_list",
+        responses=CheckListSerializer,
+        summary="Every check, in Monitoring's order",
+    )
     def get(self, request: Request, **kwargs: Any) -> Response:
         summaries = selectors.check_summary_map(organization=self.organization)
         rows = []
