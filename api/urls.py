@@ -34,10 +34,12 @@ Adding a domain app's endpoints (access, spend, ...) takes two steps:
 URL names are namespaced `api:<app>:<name>`.
 """
 
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from api.docs import ApiDocsView
+from api.errors import error_body
 
 app_name = "api"
 
@@ -54,4 +56,10 @@ urlpatterns = [
     path("v1/orgs/<slug:org_slug>/", include(org_patterns)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"", lambda request, **kwargs: api_not_found(request), name="not_found"),
 ]
+
+
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """An unknown API path gets the API's error body, not the HTML 404 page."""
+    return JsonResponse(error_body(code="not_found", message="Not found."), status=404)

@@ -321,3 +321,25 @@ def test_sync_now_is_202_then_409_while_one_runs(api, organization, dataset, adm
     running = api.post(path, **bearer(admin_token))
     assert running.status_code == 409
     assert running.json()["error"]["code"] == "conflict"
+
+
+def test_unknown_api_paths_are_json_404s(api, organization, member_token):
+    response = api.get(f"/api/v1/orgs/{organization.slug}/nothing-here/", **bearer(member_token))
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_incident_list_runs_a_bounded_number_of_queries(
+    api, organization, dataset, member_token, django_assert_max_num_queries
+):
+    from tests.factories import RemoteIncidentFactory
+
+    path = url("incidents:incident_list", organization)
+    api.get(path, **bearer(member_token))  # token's last use recorded
+    with django_assert_max_num_queries(12) as few:
+        api.get(path, **bearer(member_token))
+    for _ in range(30):
+        RemoteIncidentFactory(connection=dataset["connection"], service=dataset["service"])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = api.get(path, **bearer(member_token)).json()
+    assert len(body["results"]) == 33
