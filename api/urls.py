@@ -11,13 +11,18 @@ Adding a domain app's endpoints (access, spend, ...) takes two steps:
            serializer_class = CriticalSystemSerializer   # the response shape (schema)
 
            def scoped_queryset(self, organization):   # never override get_queryset
-               return selectors.critical_system_list(organization=organization)
+               filters = self.validated_query(CriticalSystemFilters)  # 400 names the field
+               return selectors.critical_system_list(organization=organization, **filters)
 
-           @extend_schema(parameters=[CriticalSystemFilters])
+           @extend_schema(  # many=True: the schema shows the paginated envelope
+               parameters=[CriticalSystemFilters],
+               responses=CriticalSystemSerializer(many=True),
+           )
            def get(self, request, **kwargs):
-               filters = self.validated_query(CriticalSystemFilters)   # 400 names the field
-               queryset = self.get_queryset()                          # already in the org
-               return self.paginated(queryset, lambda page: Serializer(page, many=True).data)
+               return self.paginated(  # the base re-filters by the organisation
+                   self.get_queryset(),
+                   lambda page: CriticalSystemSerializer(page, many=True).data,
+               )
 
        app_name = "access"
        urlpatterns = [path("critical-systems/", CriticalSystemListApi.as_view(), name="...")]
@@ -27,9 +32,14 @@ Adding a domain app's endpoints (access, spend, ...) takes two steps:
    (`self.validated_body(...)`), call the app's service with `acting_user=self.acting_user`,
    and turn the service's refusal into `api.base.refuse(message, field=...)` (400) or
    `api.errors.Conflict` (409). Serializers only describe shapes: no queries, no rules.
-2. Add `"<app>.apis"` to `DOMAIN_API_MODULES` below. Then add a maker for each new URL kwarg
-   in `tests/<app>/objects.py` (`FOREIGN_OBJECT_MAKERS`) so the isolation walks cover it, and
-   an endpoint entry in `tests/api/endpoints.py` for the token walk.
+2. Add `"<app>.apis"` to `DOMAIN_API_MODULES` below. The tests find the new URLs by walking
+   the URLconf: `tests/api/test_token_access.py` (every credential on every endpoint: member
+   GET 200, member write 403, ...), `tests/api/test_isolation.py` and `tests/test_isolation.py`
+   (foreign slug and ids: 404, nothing changed) and `tests/api/test_schemathesis.py`. They need
+   a maker for each new URL kwarg in `tests/<app>/objects.py` (`FOREIGN_OBJECT_MAKERS`), and
+   the schemathesis test reaches real rows when the kwarg's ids are added to its pinned path
+   parameters (`_pin_path_parameters`); objects it reads should exist in `make_dataset`
+   (`tests/api/conftest.py`).
 
 URL names are namespaced `api:<app>:<name>`.
 """
