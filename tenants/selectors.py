@@ -1,8 +1,9 @@
 """Reads of tenant data. Each one starts from the organisation it is asked about."""
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OrderBy, Q, QuerySet
 
 from tenants.models import (
     AuditEvent,
@@ -18,8 +19,10 @@ def membership_list_for_user(*, user: Any) -> list[Membership]:
     return list(Membership.objects.filter(user=user).select_related("organization"))
 
 
-def membership_list(*, organization: Organization) -> QuerySet[Membership]:
-    return organization.memberships.select_related("user").order_by("user__email")
+def membership_list(
+    *, organization: Organization, order_by: Sequence[str | OrderBy] = ("user__email", "pk")
+) -> QuerySet[Membership]:
+    return organization.memberships.select_related("user").order_by(*order_by)
 
 
 def invitation_pending_list(*, organization: Organization) -> QuerySet[Invitation]:
@@ -36,6 +39,7 @@ def staff_member_list(
     search: str = "",
     status: str = "",
     org_role_id: int | None = None,
+    order_by: Sequence[str | OrderBy] = ("name", "pk"),
 ) -> QuerySet[StaffMember]:
     queryset = organization.staff_members.select_related("org_role")
     if search:
@@ -44,7 +48,7 @@ def staff_member_list(
         queryset = queryset.filter(status=status)
     if org_role_id:
         queryset = queryset.filter(org_role_id=org_role_id)
-    return queryset.order_by("name", "id")
+    return queryset.order_by(*order_by)
 
 
 def audit_event_list(*, organization: Organization) -> QuerySet[AuditEvent]:

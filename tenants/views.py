@@ -5,13 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from sprintolike.pagination import paginate, querystring_without_page
+from sprintolike.sorting import sorting_from_request
 from tenants import services
 from tenants.access import get_in_org, org_view
 from tenants.forms import (
@@ -24,7 +25,7 @@ from tenants.forms import (
     StaffImportForm,
     StaffMemberForm,
 )
-from tenants.models import Invitation, Membership, OrgRole, StaffMember, StaffStatus
+from tenants.models import Invitation, Membership, OrgRole, Role, StaffMember, StaffStatus
 from tenants.permissions import Action
 from tenants.selectors import (
     audit_event_list,
@@ -110,18 +111,36 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # --- Members and invitations -----------------------------------------------------------------
 
 
+MEMBER_SORT_COLUMNS = {
+    "email": "user__email",
+    "role": (
+        Case(
+            When(role=Role.OWNER, then=Value(0)),
+            When(role=Role.ADMIN, then=Value(1)),
+            default=Value(2),
+        ),
+        "user__email",
+    ),
+    "since": "created_at",
+}
+
+
+def _member_list_context(request: HttpRequest, invitation_form: InvitationForm) -> dict:
+    sorting = sorting_from_request(request, columns=MEMBER_SORT_COLUMNS, default="email")
+    return {
+        "memberships": membership_list(
+            organization=request.organization, order_by=sorting.order_by()
+        ),
+        "sorting": sorting,
+        "invitations": invitation_pending_list(organization=request.organization),
+        "invitation_form": invitation_form,
+    }
+
+
 @org_view(Action.VIEW)
 def member_list(request: HttpRequest) -> HttpResponse:
-    organization = request.organization
     return render(
-        request,
-        "tenants/member_list.html",
-        {
-            "memberships": membership_list(organization=organization),
-            "invitations": invitation_pending_list(organization=organization),
-            "invitation_form": InvitationForm(),
-            "role_form_class": MembershipRoleForm,
-        },
+        request, "tenants/member_list.html", _member_list_context(request, InvitationForm())
     )
 
 
@@ -155,11 +174,7 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tenants/member_list.html",
-        {
-            "memberships": membership_list(organization=organization),
-            "invitations": invitation_pending_list(organization=organization),
-            "invitation_form": form,
-        },
+        _member_list_context(request, form),
         status=400 if request.method == "POST" else 200,
     )
 
@@ -282,17 +297,29 @@ def org_role_delete(request: HttpRequest, org_role_id: int) -> HttpResponse:
 # --- Staff directory ---------------------------------------------------------------------------
 
 
+STAFF_SORT_COLUMNS = {
+    "name": "name",
+    "email": "email",
+    "org_role": ("org_role__name", "name"),
+    "status": ("status", "name"),
+    "start_date": "start_date",
+    "last_working_day": "last_working_day",
+}
+
+
 @org_view(Action.VIEW)
 def staff_list(request: HttpRequest) -> HttpResponse:
     organization = request.organization
     filters = StaffFilterForm(request.GET or None, organization=organization)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
     org_role = cleaned.get("org_role")
+    sorting = sorting_from_request(request, columns=STAFF_SORT_COLUMNS, default="name")
     staff = staff_member_list(
         organization=organization,
         search=cleaned.get("q", ""),
         status=cleaned.get("status", ""),
         org_role_id=org_role.pk if org_role else None,
+        order_by=sorting.order_by(),
     )
     return render(
         request,
@@ -300,6 +327,8 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         {
             "page": paginate(request, staff),
             "filters": filters,
+            "sorting": sorting,
+            "filtered": any(cleaned.get(name) for name in ("q", "status", "org_role")),
             "querystring": querystring_without_page(request),
         },
     )
@@ -392,7 +421,23 @@ def staff_import(request: HttpRequest) -> HttpResponse:
     )
 
 
+AUDIT_SORT_COLUMNS = {
+    "when": "created_at",
+    "actor": ("actor__email", "created_at"),
+    "action": ("action", "created_at"),
+}
+
+
 @org_view(Action.VIEW_AUDIT_LOG)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, audit_event_list(organization=request.organization))
-    return render(request, "tenants/audit_log.html", {"page": page})
+    sorting = sorting_from_request(request, columns=AUDIT_SORT_COLUMNS, default="-when")
+    events = audit_event_list(organization=request.organization).order_by(*sorting.order_by())
+    return render(
+        request,
+        "tenants/audit_log.html",
+        {
+            "page": paginate(request, events),
+            "sorting": sorting,
+            "querystring": querystring_without_page(request),
+        },
+    )
