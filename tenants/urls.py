@@ -30,4 +30,5 @@ urlpatterns = [
     path("staff/<int:staff_id>/edit/", views.staff_edit, name="staff_edit"),
     path("staff/<int:staff_id>/offboard/", views.staff_offboard, name="staff_offboard"),
     path("audit-log/", views.audit_log, name="audit_log"),
+    path("audit-log/export.csv", views.audit_log_export, name="audit_log_export"),
 ]
