@@ -33,6 +33,28 @@ def invitation_pending_list(*, organization: Organization) -> QuerySet[Invitatio
     return organization.invitations.pending().select_related("invited_by")
 
 
+def invitation_pending_list_for_user(*, user: Any) -> QuerySet[Invitation]:
+    """Invitations waiting for this user: sent to one of their verified addresses, to an
+    organisation they have not joined yet. Shown after sign-in, so a lost email loses nothing."""
+    from allauth.account.models import EmailAddress
+
+    verified_emails = list(
+        EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    )
+    if not verified_emails:
+        return Invitation.objects.none()
+    to_any_address = Q()
+    for email in verified_emails:
+        to_any_address |= Q(email__iexact=email)
+    return (
+        Invitation.objects.pending()
+        .filter(to_any_address)
+        .exclude(organization__memberships__user=user)
+        .select_related("organization", "invited_by")
+        .order_by("-created_at")
+    )
+
+
 def org_role_list(*, organization: Organization) -> QuerySet[OrgRole]:
     return organization.org_roles.annotate(staff_count=Count("staff_members")).order_by("name")
 

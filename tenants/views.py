@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db.models import Case, Count, Q, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -35,6 +35,7 @@ from tenants.selectors import (
     audit_actor_choices,
     audit_event_list,
     invitation_pending_list,
+    invitation_pending_list_for_user,
     membership_list,
     membership_list_for_user,
     org_role_list,
@@ -66,7 +67,14 @@ def org_create(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, f"Created {organization.name}. You are its owner.")
         return redirect("tenants:dashboard", org_slug=organization.slug)
-    return render(request, "tenants/org_create.html", {"form": form})
+    return render(
+        request,
+        "tenants/org_create.html",
+        {
+            "form": form,
+            "pending_invitations": invitation_pending_list_for_user(user=request.user),
+        },
+    )
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -94,6 +102,24 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "tenants/invitation_accept.html", {"invitation": invitation})
 
 
+@require_POST
+@login_required
+def invitation_accept_signed_in(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """Accept from the banner: only an invitation waiting for one of the user's verified addresses."""
+    invitation = (
+        invitation_pending_list_for_user(user=request.user).filter(pk=invitation_id).first()
+    )
+    if invitation is None:
+        raise Http404("No such invitation is waiting for you.")
+    try:
+        membership = services.invitation_accept(invitation=invitation, user=request.user)
+    except services.TenantError as error:
+        messages.error(request, str(error))
+        return redirect("home")
+    messages.success(request, f"Welcome to {membership.organization.name}.")
+    return redirect("tenants:dashboard", org_slug=membership.organization.slug)
+
+
 @org_view(Action.VIEW)
 def dashboard(request: HttpRequest) -> HttpResponse:
     organization = request.organization
@@ -109,6 +135,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "staff_counts": staff_counts,
             "member_count": organization.memberships.count(),
             "recent_entries": audit_entries(audit_event_list(organization=organization)[:8]),
+            "pending_invitations": invitation_pending_list_for_user(user=request.user),
         },
     )
 
@@ -451,6 +478,15 @@ def _audit_log_query(request: HttpRequest) -> tuple[AuditLogFilterForm, dict]:
         "start": form.cleaned_data["start"],
         "end": form.cleaned_data["end"],
     }
+
+
+@org_view(Action.MANAGE_STAFF)
+def staff_import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        services.staff_import_template(), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="staff-import-template.csv"'
+    return response
 
 
 @org_view(Action.VIEW_AUDIT_LOG)

@@ -33,6 +33,7 @@ SECTIONS = [
 PAGES = {
     "dashboard": "",
     "staff": "staff/",
+    "staff-import": "staff/import/",
     "incidents": "incidents/",
     "monitoring": "monitoring/",
     "integrations": "settings/integrations/",
