@@ -168,6 +168,7 @@ def delete_previous_run() -> None:
     from django.db import connection
 
     from checks import models as checks_models
+    from incidents import models as incidents_models
     from integrations.models import RemoteIncident, RemoteIncidentStatusChange
     from tenants.models import Organization
 
@@ -177,11 +178,11 @@ def delete_previous_run() -> None:
         checks_models.CheckSummaryChange,
         checks_models.CheckTrendPoint,
         checks_models.CheckSummary,
-        checks_models.Disclosure,
-        checks_models.IncidentReview,
+        incidents_models.Disclosure,
+        incidents_models.DataLossReview,
         checks_models.SpecialCase,
-        checks_models.IncidentSource,
-        checks_models.PrioritySla,
+        incidents_models.IncidentSource,
+        incidents_models.PrioritySla,
         RemoteIncidentStatusChange,
         RemoteIncident,
     ]
@@ -215,7 +216,7 @@ def create_organizations(
     Incidents: 88% resolved (a few late), 12% open (most recent, some past their SLA); 1% have
     a resolution note mentioning data loss, 0.5% a data-loss custom field, 0.3% a review.
     """
-    from checks.models import DataLossAnswer, IncidentReview, PrioritySla
+    from incidents.models import DataLossAnswer, DataLossReview, PrioritySla
     from integrations.models import (
         AuthType,
         Connection,
@@ -329,19 +330,19 @@ def create_organizations(
                     data_loss_field=True if 0.01 <= roll < 0.015 else None,
                 )
 
-    reviews: list[IncidentReview] = []
+    reviews: list[DataLossReview] = []
     for batch in _batched(incidents(), INSERT_BATCH_SIZE):
         RemoteIncident.objects.bulk_create(batch)
         for incident in batch:
             if rng.random() < 0.003:
                 reviews.append(
-                    IncidentReview(
+                    DataLossReview(
                         organization_id=incident.organization_id,
                         incident=incident,
                         data_loss=DataLossAnswer.NO,
                     )
                 )
-    IncidentReview.objects.bulk_create(reviews, batch_size=INSERT_BATCH_SIZE)
+    DataLossReview.objects.bulk_create(reviews, batch_size=INSERT_BATCH_SIZE)
     return [organization.pk for organization in organizations]
 
 

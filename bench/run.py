@@ -157,7 +157,7 @@ class Standin:
 
     def warm_up(self) -> None:
         """Build the stand-in's log-entry index before anything is timed."""
-        from integrations.pagerduty.standin import DEFAULT_API_KEY
+        from pagerduty_standin import DEFAULT_API_KEY
 
         requests.get(
             f"{self.url}/log_entries",
@@ -297,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         RemoteAccount,
         RemoteIncident,
     )
-    from integrations.pagerduty.standin import DEFAULT_API_KEY
+    from pagerduty_standin import DEFAULT_API_KEY
     from tenants.models import Organization
 
     with ExitStack() as stack:

@@ -55,17 +55,16 @@ def fetch_only(connection: Any) -> dict[str, Any]:
     """Read exactly what a full sync reads, in the same order, and store nothing."""
     from django.utils import timezone
 
-    from integrations.pagerduty.sync import engine
+    from integrations.pagerduty.sync.steps.catalog import SERVICE_LIST_PARAMS
+    from integrations.pagerduty.sync.steps.incidents import LOG_ENTRY_PARAMS, backfill_start
 
     client = _client(connection)
     now = timezone.now()
     until = now + timedelta(seconds=1)
-    since = engine.backfill_start(now)
+    since = backfill_start(now)
     started = time.perf_counter()
     items = 0
-    for _ in client.iter_pages(
-        "/services", collection="services", params=engine.SERVICE_LIST_PARAMS
-    ):
+    for _ in client.iter_pages("/services", collection="services", params=SERVICE_LIST_PARAMS):
         pass
     for page in client.iter_pages("/priorities", collection="priorities"):
         items += len(page)
@@ -77,7 +76,7 @@ def fetch_only(connection: Any) -> dict[str, Any]:
     for page in client.iter_incident_pages(since=since, until=until):
         items += len(page)
     items += sum(
-        1 for _ in client.iter_log_entries(since=since, until=until, params=engine.LOG_ENTRY_PARAMS)
+        1 for _ in client.iter_log_entries(since=since, until=until, params=LOG_ENTRY_PARAMS)
     )
     return {
         "wall_seconds": time.perf_counter() - started,
@@ -92,7 +91,7 @@ def measured_sync(connection: Any, *, trigger: str, full: bool) -> dict[str, Any
     """Run one sync, counting SQL statements with ``execute_wrapper``."""
     from django.db import connection as database
 
-    from integrations.pagerduty.sync import sync_connection
+    from integrations.pagerduty.sync.run import sync_connection
 
     statements = 0
 

@@ -9,11 +9,6 @@ from checks.models import (
     CheckSummary,
     CheckSummaryChange,
     CheckTrendPoint,
-    Disclosure,
-    IncidentPolicy,
-    IncidentReview,
-    IncidentSource,
-    PrioritySla,
     SpecialCase,
 )
 
@@ -26,55 +21,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(IncidentPolicy)
-class IncidentPolicyAdmin(admin.ModelAdmin):
-    list_display = [
-        "organization",
-        "sources_narrowed",
-        "sla_hours_high",
-        "sla_hours_low",
-        "report_email",
-        "updated_at",
-    ]
-    list_filter = ["sources_narrowed"]
-    search_fields = ["organization__name", "organization__slug", "report_email"]
-    list_select_related = ["organization"]
-    raw_id_fields = ["organization", "updated_by"]
-
-
-@admin.register(IncidentSource)
-class IncidentSourceAdmin(admin.ModelAdmin):
-    list_display = ["service", "organization", "created_at"]
-    search_fields = ["service__name", "organization__name", "organization__slug"]
-    list_select_related = ["service", "organization"]
-    raw_id_fields = ["organization", "service"]
-
-
-@admin.register(PrioritySla)
-class PrioritySlaAdmin(admin.ModelAdmin):
-    list_display = ["priority", "sla_hours", "organization"]
-    search_fields = ["priority__name", "organization__name", "organization__slug"]
-    list_select_related = ["priority", "organization"]
-    raw_id_fields = ["organization", "priority"]
-
-
-class DisclosureInline(admin.TabularInline):
-    model = Disclosure
-    extra = 0
-    fields = ["stakeholder", "done", "disclosed_on", "evidence_name"]
-    readonly_fields = ["evidence_name"]
-
-
-@admin.register(IncidentReview)
-class IncidentReviewAdmin(admin.ModelAdmin):
-    list_display = ["incident", "organization", "data_loss", "records_affected", "updated_at"]
-    list_filter = ["data_loss"]
-    search_fields = ["incident__title", "incident__external_id", "organization__slug"]
-    list_select_related = ["incident", "organization"]
-    raw_id_fields = ["organization", "incident", "updated_by"]
-    inlines = [DisclosureInline]
-
-
 @admin.register(SpecialCase)
 class SpecialCaseAdmin(admin.ModelAdmin):
     list_display = [
@@ -84,6 +30,7 @@ class SpecialCaseAdmin(admin.ModelAdmin):
         "organization",
         "created_by",
         "created_at",
+        "expires_on",
         "withdrawn_at",
     ]
     list_filter = ["check_code", "entity_type"]
@@ -122,7 +69,7 @@ class CheckResultAdmin(ReadOnlyAdmin):
         "updated_at",
     ]
     list_filter = ["check_code", "status", "entity_type"]
-    search_fields = ["entity_label", "entity_external_id", "entity_email", "organization__slug"]
+    search_fields = ["entity_label", "entity_external_id", "organization__slug"]
     list_select_related = ["organization"]
     show_full_result_count = False
 

@@ -2,6 +2,9 @@ from django.apps import AppConfig
 
 
 class ChecksConfig(AppConfig):
+    """The check engine. Domain apps register their checks and entity kinds in their own
+    `ready()`; the engine only asks the sync to evaluate after each run."""
+
     default_auto_field = "django.db.models.BigAutoField"
     name = "checks"
     verbose_name = "Checks"
@@ -9,12 +12,13 @@ class ChecksConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete
 
-        from checks.models import Disclosure
-        from checks.storage import evidence_file_delete_on_commit
+        from checks.models import SpecialCase
         from integrations.hooks import register_after_sync_task
+        from sprintolike.evidence import evidence_file_delete_on_commit
 
         post_delete.connect(
-            evidence_file_delete_on_commit, sender=Disclosure, dispatch_uid="disclosure-evidence"
+            evidence_file_delete_on_commit,
+            sender=SpecialCase,
+            dispatch_uid="special-case-evidence",
         )
-
         register_after_sync_task("checks.tasks.evaluate_organization_after_sync")

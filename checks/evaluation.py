@@ -1,6 +1,6 @@
 """The check engine: evaluate an organisation's checks and store what changed.
 
-Cheap enough for thousands of organisations and for 100,000 incidents in one:
+Cheap enough for thousands of organisations and for 100,000 entities in one:
 - each check streams its entities (one query) and the stored results (one query), both by
   ascending entity id, and merges them in one pass, so memory is bounded by the chunk size;
 - only rows whose content changed are written, in batches (`bulk_create`/`bulk_update`);
@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from checks.definitions.base import Check, EntityOutcome, EvaluationContext
+from checks.base import Check, EntityOutcome, EvaluationContext
 from checks.models import (
     CheckResult,
     CheckResultChange,
@@ -29,7 +29,7 @@ from checks.models import (
     CheckTrendPoint,
     SpecialCase,
 )
-from checks.registry import CHECKS
+from checks.registry import check_list, checks_for_entity_type
 from sprintolike.bulk import bulk_update_rows
 from tenants.models import Organization
 
@@ -42,9 +42,8 @@ WRITE_BATCH_SIZE = 1000
 UPDATE_BATCH_SIZE = 100
 RESULT_FIELDS = (
     "entity_external_id",
-    "entity_number",
-    "entity_email",
     "entity_label",
+    "entity_extra",
     "status",
     "evaluated_status",
     "deadline",
@@ -57,9 +56,8 @@ STORED_FIELDS = (
     "pk",
     "entity_id",
     "entity_external_id",
-    "entity_number",
-    "entity_email",
     "entity_label",
+    "entity_extra",
     "status",
     "evaluated_status",
     "deadline",
@@ -91,7 +89,7 @@ class _ResultWriter:
     organization: Organization
     check: Check
     now: datetime
-    special_cases: dict[int, int]  # entity id -> active special case id
+    special_cases: dict[int, int]  # entity id -> id of the special case that counts today
     to_create: list[CheckResult] = field(default_factory=list)
     to_update: list[CheckResult] = field(default_factory=list)
     changes: list[CheckResultChange] = field(default_factory=list)
@@ -136,9 +134,8 @@ class _ResultWriter:
                 entity_type=self.check.entity_type,
                 entity_id=outcome.entity_id,
                 entity_external_id=outcome.external_id,
-                entity_number=outcome.number,
-                entity_email=outcome.email,
                 entity_label=outcome.label,
+                entity_extra=dict(outcome.extra),
                 status=status,
                 evaluated_status=outcome.status,
                 deadline=outcome.deadline,
@@ -156,9 +153,8 @@ class _ResultWriter:
         self._count(status, special_case_id)
         wanted = (
             outcome.external_id,
-            outcome.number,
-            outcome.email,
             outcome.label,
+            dict(outcome.extra),
             status,
             outcome.status,
             outcome.deadline,
@@ -167,9 +163,8 @@ class _ResultWriter:
         )
         current = (
             stored.entity_external_id,
-            stored.entity_number,
-            stored.entity_email,
             stored.entity_label,
+            stored.entity_extra,
             stored.status,
             stored.evaluated_status,
             stored.deadline,
@@ -186,9 +181,8 @@ class _ResultWriter:
             CheckResult(
                 pk=stored.pk,
                 entity_external_id=outcome.external_id,
-                entity_number=outcome.number,
-                entity_email=outcome.email,
                 entity_label=outcome.label,
+                entity_extra=dict(outcome.extra),
                 status=status,
                 evaluated_status=outcome.status,
                 deadline=outcome.deadline,
@@ -209,9 +203,8 @@ class _ResultWriter:
             CheckResult(
                 pk=stored.pk,
                 entity_external_id=stored.entity_external_id,
-                entity_number=stored.entity_number,
-                entity_email=stored.entity_email,
                 entity_label=stored.entity_label,
+                entity_extra=stored.entity_extra,
                 status=CheckStatus.NOT_APPLICABLE,
                 evaluated_status=CheckStatus.NOT_APPLICABLE,
                 deadline=stored.deadline,
@@ -275,7 +268,13 @@ def _stored_counts(*, organization: Organization, check: Check) -> Counter:
 
 
 def _summary_save(
-    *, summary: CheckSummary, check: Check, counts: Counter, applicable: bool, now: datetime
+    *,
+    summary: CheckSummary,
+    check: Check,
+    counts: Counter,
+    applicable: bool,
+    hint: str,
+    now: datetime,
 ) -> bool:
     """Store the overall result; record a history row if the status changed, and today's trend
     point. Returns whether the status changed."""
@@ -285,7 +284,7 @@ def _summary_save(
     summary.due_count = counts.get(CheckStatus.DUE, 0)
     summary.failing_count = counts.get(CheckStatus.FAILING, 0)
     summary.special_case_count = counts.get("special_case", 0)
-    summary.detail = "" if applicable else check.not_applicable_hint
+    summary.detail = "" if applicable else hint[:500]
     summary.evaluated_at = now
     changed = status != previous
     if changed:
@@ -324,15 +323,18 @@ def _summary_save(
 def check_evaluate(*, check: Check, context: EvaluationContext) -> CheckEvaluation:
     """Evaluate one check for one organisation (or, with `context.entity_ids`, a few of its
     entities) and store the results. The summary row is locked, so two evaluations of the same
-    check (after a sync and on schedule) run one after the other rather than interleaved."""
+    check (after a sync and on schedule) run one after the other rather than interleaved.
+
+    A special case counts until the day it expires: an entity whose special case expired goes
+    back to what the check found at this evaluation."""
     organization = context.organization
-    applicable = bool(context.connections_for(check.purpose))
+    applicable, hint = check.applies(context)
     with transaction.atomic():
         summary, _ = CheckSummary.objects.select_for_update().get_or_create(
             organization=organization, check_code=check.code
         )
         special_cases = dict(
-            SpecialCase.objects.active()
+            SpecialCase.objects.active(on=timezone.localdate(context.now))
             .filter(organization=organization, check_code=check.code)
             .values_list("entity_id", "pk")
         )
@@ -350,6 +352,8 @@ def check_evaluate(*, check: Check, context: EvaluationContext) -> CheckEvaluati
             .iterator(chunk_size=RESULT_STREAM_CHUNK_SIZE)
         )
         outcomes = _ascending(check.evaluate(context)) if applicable else iter(())
+        if context.entity_ids is not None:  # a check may ignore the narrowing; the engine won't
+            outcomes = (o for o in outcomes if o.entity_id in context.entity_ids)
 
         stored = next(stored_iterator, None)
         for outcome in outcomes:
@@ -370,7 +374,12 @@ def check_evaluate(*, check: Check, context: EvaluationContext) -> CheckEvaluati
         if context.entity_ids is not None:
             counts = _stored_counts(organization=organization, check=check)
         status_changed = _summary_save(
-            summary=summary, check=check, counts=counts, applicable=applicable, now=context.now
+            summary=summary,
+            check=check,
+            counts=counts,
+            applicable=applicable,
+            hint=hint,
+            now=context.now,
         )
     return CheckEvaluation(
         check=check,
@@ -398,7 +407,7 @@ def organization_evaluate(
     )
     evaluations: list[CheckEvaluation] = []
     failed: list[str] = []
-    for check in checks if checks is not None else CHECKS:
+    for check in checks if checks is not None else check_list():
         try:
             evaluations.append(check_evaluate(check=check, context=context))
         except Exception:
@@ -416,7 +425,9 @@ def entity_evaluate(
 ) -> list[CheckEvaluation]:
     """Re-evaluate one entity under every check of its type (after its review or special case
     changed), so pages show the new status at once instead of after the next sync."""
-    checks = [check for check in CHECKS if check.entity_type == entity_type]
     return organization_evaluate(
-        organization=organization, now=now, checks=checks, entity_ids=[entity_id]
+        organization=organization,
+        now=now,
+        checks=checks_for_entity_type(entity_type),
+        entity_ids=[entity_id],
     )

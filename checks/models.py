@@ -1,22 +1,21 @@
-"""Checks: the incident policy, data-loss reviews, special cases, and what every check found.
+"""What every check found, its history and trend, and the special cases admins declared.
 
-Results are generic: a check yields one row per entity (an incident, later an account) keyed by
-(check code, entity type, entity id), plus one summary row per check per organisation. The
-check definitions themselves live in code (`checks.registry`), not in the database.
+Results are generic: a check yields one row per entity keyed by (check code, entity type,
+entity id), plus one summary row per check per organisation. Entity types are the codes of the
+kinds domain apps register (`checks.entity_kinds`); the check definitions live in code
+(`checks.registry`), not in the database.
 """
 
+from datetime import date
+
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from checks.storage import evidence_storage, evidence_upload_to
+from sprintolike.evidence import evidence_storage, evidence_upload_to
 
-DEFAULT_SLA_HOURS_HIGH = 24
-DEFAULT_SLA_HOURS_LOW = 72
-DEFAULT_DATA_LOSS_FIELD_NAME = "data_loss"
-MAX_SLA_HOURS = 24 * 366
+ENTITY_TYPE_MAX_LENGTH = 30
 
 
 class CheckStatus(models.TextChoices):
@@ -26,7 +25,7 @@ class CheckStatus(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", "Not applicable"
 
 
-# Worst first wins: an overall status, or an incident's "Checks" column, shows the worst one.
+# Worst first wins: an overall status, or an entity's "Checks" column, shows the worst one.
 STATUS_SEVERITY = {
     CheckStatus.NOT_APPLICABLE: 0,
     CheckStatus.PASSING: 1,
@@ -35,215 +34,45 @@ STATUS_SEVERITY = {
 }
 
 
-class EntityType(models.TextChoices):
-    INCIDENT = "incident", "Incident"
-    ACCOUNT = "account", "Account"
-
-
-# --- Incident policy ---------------------------------------------------------------------------
-
-
-class IncidentPolicy(models.Model):
-    """How one organisation runs incident management: sources, report address, SLAs, data loss.
-
-    An organisation without a row uses the defaults (every service is a source, 24 h / 72 h);
-    the row is created the first time an admin saves the settings.
-    """
-
-    organization = models.OneToOneField(
-        "tenants.Organization", on_delete=models.CASCADE, related_name="incident_policy"
-    )
-    sources_narrowed = models.BooleanField(
-        default=False,
-        help_text="False: every synced PagerDuty service is an incident source, including "
-        "services added later. True: only the services listed as IncidentSource rows.",
-    )
-    report_email = models.EmailField(
-        blank=True,
-        help_text="Where employees report incidents (often a service's email integration).",
-    )
-    sla_hours_high = models.PositiveIntegerField(
-        default=DEFAULT_SLA_HOURS_HIGH, validators=[MinValueValidator(1)]
-    )
-    sla_hours_low = models.PositiveIntegerField(
-        default=DEFAULT_SLA_HOURS_LOW, validators=[MinValueValidator(1)]
-    )
-    data_loss_field_name = models.CharField(
-        max_length=100,
-        default=DEFAULT_DATA_LOSS_FIELD_NAME,
-        blank=True,
-        help_text="Name of the PagerDuty incident custom field that says whether data was lost.",
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        verbose_name_plural = "incident policies"
-
-    def __str__(self) -> str:
-        return f"Incident policy of {self.organization}"
-
-    def sla_hours_for_urgency(self, urgency: str) -> int:
-        """PagerDuty urgencies are high and low; anything else gets the stricter high SLA."""
-        return self.sla_hours_low if urgency == "low" else self.sla_hours_high
-
-
-class IncidentSource(models.Model):
-    """A PagerDuty service chosen as an incident source (used once sources are narrowed)."""
-
-    organization = models.ForeignKey(
-        "tenants.Organization", on_delete=models.CASCADE, related_name="+"
-    )
-    service = models.ForeignKey(
-        "integrations.RemoteService", on_delete=models.CASCADE, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "service"], name="unique_incident_source"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"Source {self.service_id} of {self.organization_id}"
-
-
-class PrioritySla(models.Model):
-    """SLA hours for one PagerDuty priority; wins over the urgency SLA when both apply."""
-
-    organization = models.ForeignKey(
-        "tenants.Organization", on_delete=models.CASCADE, related_name="+"
-    )
-    priority = models.ForeignKey(
-        "integrations.RemotePriority", on_delete=models.CASCADE, related_name="+"
-    )
-    sla_hours = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "priority"], name="unique_priority_sla")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.priority_id}: {self.sla_hours} h"
-
-
-# --- Data-loss review --------------------------------------------------------------------------
-
-
-class DataLossAnswer(models.TextChoices):
-    YES = "yes", "Yes"
-    NO = "no", "No"
-    NOT_ANSWERED = "", "Not answered"
-
-
-class DataKind(models.TextChoices):
-    CUSTOMER_PERSONAL_DATA = "customer_personal_data", "Customer personal data"
-    CREDENTIALS = "credentials", "Credentials"
-    PAYMENT_DATA = "payment_data", "Payment data"
-    BUSINESS_PARTNER_DATA = "business_partner_data", "Business-partner data"
-    INTERNAL = "internal", "Internal data"
-    OTHER = "other", "Other"
-
-
-class Stakeholder(models.TextChoices):
-    CUSTOMERS = "customers", "Customers"
-    BUSINESS_PARTNER = "business_partner", "Business partner"
-    REGULATOR = "regulator", "Regulator"
-    INTERNAL_MANAGEMENT = "internal_management", "Internal management"
-
-
-class IncidentReview(models.Model):
-    """What the organisation recorded about one incident: data loss and its disclosure."""
-
-    organization = models.ForeignKey(
-        "tenants.Organization", on_delete=models.CASCADE, related_name="+"
-    )
-    incident = models.OneToOneField(
-        "integrations.RemoteIncident", on_delete=models.CASCADE, related_name="review"
-    )
-    data_loss = models.CharField(
-        max_length=3,
-        choices=DataLossAnswer.choices,
-        blank=True,
-        default=DataLossAnswer.NOT_ANSWERED,
-    )
-    data_kinds = models.JSONField(default=list, blank=True, help_text="DataKind values.")
-    other_data_description = models.CharField(max_length=300, blank=True)
-    records_affected = models.PositiveBigIntegerField(null=True, blank=True)
-    stakeholders = models.JSONField(
-        default=list, blank=True, help_text="Stakeholder values the loss must be disclosed to."
-    )
-    notes = models.TextField(blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    def __str__(self) -> str:
-        return f"Review of incident {self.incident_id}"
-
-    def get_data_kinds_display(self) -> list[str]:
-        labels = dict(DataKind.choices)
-        return [labels.get(kind, kind) for kind in self.data_kinds]
-
-    def get_stakeholders_display(self) -> list[str]:
-        labels = dict(Stakeholder.choices)
-        return [labels.get(stakeholder, stakeholder) for stakeholder in self.stakeholders]
-
-
-class Disclosure(models.Model):
-    """Whether a data loss was disclosed to one stakeholder, when, and the proof."""
-
-    organization = models.ForeignKey(
-        "tenants.Organization", on_delete=models.CASCADE, related_name="+"
-    )
-    review = models.ForeignKey(IncidentReview, on_delete=models.CASCADE, related_name="disclosures")
-    stakeholder = models.CharField(max_length=30, choices=Stakeholder.choices)
-    done = models.BooleanField(default=False)
-    disclosed_on = models.DateField(null=True, blank=True)
-    evidence = models.FileField(
-        storage=evidence_storage, upload_to=evidence_upload_to, max_length=300, blank=True
-    )
-    evidence_name = models.CharField(max_length=255, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["review", "stakeholder"], name="unique_disclosure")
-        ]
-        ordering = ["review", "stakeholder"]
-
-    def __str__(self) -> str:
-        return f"Disclosure to {self.get_stakeholder_display()}"
-
-    @property
-    def is_complete(self) -> bool:
-        return self.done and self.disclosed_on is not None
-
-
 # --- Special cases -----------------------------------------------------------------------------
 
 
 class SpecialCaseQuerySet(models.QuerySet):
-    def active(self) -> "SpecialCaseQuerySet":
+    def open(self) -> "SpecialCaseQuerySet":
+        """Not withdrawn (at most one per check and entity), whether expired or not."""
         return self.filter(withdrawn_at__isnull=True)
+
+    def active(self, *, on: date) -> "SpecialCaseQuerySet":
+        """The special cases that count on day `on`: not withdrawn and not yet expired."""
+        return self.open().filter(Q(expires_on__isnull=True) | Q(expires_on__gt=on))
+
+    def expired(self, *, on: date) -> "SpecialCaseQuerySet":
+        return self.open().filter(expires_on__lte=on)
+
+
+class SpecialCaseState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class SpecialCase(models.Model):
-    """A failing entity an admin declared out of scope of one check; it then counts as passing."""
+    """A failing entity an admin declared out of scope of one check; it then counts as passing
+    until it is withdrawn or, when it has one, until its expiry date."""
 
     organization = models.ForeignKey(
         "tenants.Organization", on_delete=models.CASCADE, related_name="+"
     )
     check_code = models.CharField(max_length=100)
-    entity_type = models.CharField(max_length=20, choices=EntityType.choices)
+    entity_type = models.CharField(max_length=ENTITY_TYPE_MAX_LENGTH)
     entity_id = models.BigIntegerField()
     entity_label = models.CharField(max_length=300, blank=True)
     reason = models.TextField()
+    expires_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="From this day on the special case no longer counts (blank: until withdrawn).",
+    )
     evidence = models.FileField(
         storage=evidence_storage, upload_to=evidence_upload_to, max_length=300, blank=True
     )
@@ -273,9 +102,19 @@ class SpecialCase(models.Model):
     def __str__(self) -> str:
         return f"Special case for {self.check_code} {self.entity_type} {self.entity_id}"
 
+    def state(self, *, on: date | None = None) -> str:
+        """Expired wins over withdrawn when the special case was closed after its expiry (a new
+        special case for the same entity closes an expired one)."""
+        on = on or timezone.localdate()
+        if self.expires_on is not None:
+            ended_on = timezone.localdate(self.withdrawn_at) if self.withdrawn_at else on
+            if ended_on >= self.expires_on:
+                return SpecialCaseState.EXPIRED
+        return SpecialCaseState.WITHDRAWN if self.withdrawn_at else SpecialCaseState.ACTIVE
+
     @property
-    def is_active(self) -> bool:
-        return self.withdrawn_at is None
+    def current_state(self) -> str:
+        return self.state()
 
 
 # --- Results -----------------------------------------------------------------------------------
@@ -292,12 +131,15 @@ class CheckResult(models.Model):
         "tenants.Organization", on_delete=models.CASCADE, related_name="+"
     )
     check_code = models.CharField(max_length=100)
-    entity_type = models.CharField(max_length=20, choices=EntityType.choices)
-    entity_id = models.BigIntegerField(help_text="Primary key of the synced record.")
-    entity_external_id = models.CharField(max_length=64, blank=True, help_text="PagerDuty id.")
-    entity_number = models.PositiveIntegerField(null=True, blank=True, help_text="Incidents.")
-    entity_email = models.CharField(max_length=254, blank=True, help_text="Accounts.")
+    entity_type = models.CharField(max_length=ENTITY_TYPE_MAX_LENGTH)
+    entity_id = models.BigIntegerField(help_text="Primary key of the entity's row.")
+    entity_external_id = models.CharField(
+        max_length=64, blank=True, help_text="The entity's id where it comes from (PagerDuty)."
+    )
     entity_label = models.CharField(max_length=300, blank=True)
+    entity_extra = models.JSONField(
+        default=dict, blank=True, help_text="Facts of the entity's kind, such as its number."
+    )
     status = models.CharField(max_length=20, choices=CheckStatus.choices)
     evaluated_status = models.CharField(
         max_length=20,
@@ -335,7 +177,7 @@ class CheckResultChange(models.Model):
         "tenants.Organization", on_delete=models.CASCADE, related_name="+"
     )
     check_code = models.CharField(max_length=100)
-    entity_type = models.CharField(max_length=20, choices=EntityType.choices)
+    entity_type = models.CharField(max_length=ENTITY_TYPE_MAX_LENGTH)
     entity_id = models.BigIntegerField()
     from_status = models.CharField(max_length=20, choices=CheckStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=CheckStatus.choices)

@@ -1,25 +1,39 @@
-"""Every check the product knows, in the order pages list them. The one place to add a check.
+"""Every check the product knows, in the order pages list them: the one place checks live.
 
-To add a check: write its evaluate function and its `Check(...)` in a module under
-`checks/definitions/` (see `incidents.py`), then append it to `CHECKS` below. Results, history,
-special cases, Monitoring, the evidence export and `manage.py evaluate_checks` pick it up.
+Domain apps register theirs in `AppConfig.ready()` (see `incidents/apps.py`): write the
+`Check(...)` with its `applies` and `evaluate` functions, register its entity kind
+(`checks.entity_kinds`) and call `check_register`. Results, history, special cases,
+Monitoring, the evidence export and `manage.py evaluate_checks` pick it up.
 """
 
-from checks.definitions.base import Check
-from checks.definitions.incidents import INCIDENT_CLOSED_WITHIN_SLA, INCIDENT_DATA_LOSS_RECORDED
+from checks.base import Check
+from checks.entity_kinds import entity_kind_is_registered
 
-CHECKS: tuple[Check, ...] = (
-    INCIDENT_CLOSED_WITHIN_SLA,
-    INCIDENT_DATA_LOSS_RECORDED,
-)
+_CHECKS: dict[str, Check] = {}
 
-_BY_CODE: dict[str, Check] = {check.code: check for check in CHECKS}
-assert len(_BY_CODE) == len(CHECKS), "Check codes must be unique."
+
+def check_register(check: Check) -> Check:
+    """Add a check after the ones already registered (idempotent for the same object)."""
+    existing = _CHECKS.get(check.code)
+    if existing is not None and existing is not check:
+        raise ValueError(f"Check code {check.code!r} is already registered.")
+    if not entity_kind_is_registered(check.entity_type):
+        raise ValueError(f"Register entity kind {check.entity_type!r} before check {check.code}.")
+    _CHECKS[check.code] = check
+    return check
+
+
+def check_unregister(code: str) -> None:
+    _CHECKS.pop(code, None)
 
 
 def check_get(code: str) -> Check | None:
-    return _BY_CODE.get(code)
+    return _CHECKS.get(code)
 
 
-def checks_for_entity_type(entity_type: str) -> tuple[Check, ...]:
-    return tuple(check for check in CHECKS if check.entity_type == entity_type)
+def check_list() -> list[Check]:
+    return list(_CHECKS.values())
+
+
+def checks_for_entity_type(entity_type: str) -> list[Check]:
+    return [check for check in _CHECKS.values() if check.entity_type == entity_type]

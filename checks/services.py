@@ -1,11 +1,9 @@
-"""Writes of checks data: the incident policy, data-loss reviews and special cases.
+"""Writes of the check engine: special cases, and the audit of evidence exports.
 
-Each change is atomic and records an audit event in the same transaction. Changes that move an
-entity's status re-evaluate that entity at once, so the page shows the new status immediately.
+Each change is atomic and records an audit event in the same transaction. A change that moves
+an entity's status re-evaluates that entity at once, so pages show the new status immediately.
 """
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -13,24 +11,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from checks.definitions.base import Check
+from checks.base import Check
 from checks.evaluation import entity_evaluate
-from checks.models import (
-    MAX_SLA_HOURS,
-    CheckResult,
-    CheckStatus,
-    DataKind,
-    DataLossAnswer,
-    Disclosure,
-    EntityType,
-    IncidentPolicy,
-    IncidentReview,
-    IncidentSource,
-    PrioritySla,
-    SpecialCase,
-    Stakeholder,
-)
-from integrations.models import RemoteIncident, RemotePriority, RemoteService
+from checks.models import CheckResult, CheckStatus, SpecialCase
 from sprintolike.actors import user_or_none
 from tenants.models import Organization
 from tenants.services import audit_event_record
@@ -38,242 +21,6 @@ from tenants.services import audit_event_record
 
 class ChecksError(Exception):
     """A change the rules refuse; the message is shown to the user as it is."""
-
-
-def _validate_sla_hours(hours: Any, what: str) -> int:
-    if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= MAX_SLA_HOURS:
-        raise ChecksError(
-            f"The SLA for {what} must be a whole number of hours from 1 to {MAX_SLA_HOURS}."
-        )
-    return hours
-
-
-@transaction.atomic
-def incident_policy_update(
-    *,
-    organization: Organization,
-    acting_user: Any,
-    sources_narrowed: bool,
-    source_service_ids: Iterable[int],
-    report_email: str,
-    sla_hours_high: int,
-    sla_hours_low: int,
-    priority_sla_hours: Mapping[int, int | None],
-    data_loss_field_name: str,
-) -> IncidentPolicy:
-    """Save the organisation's incident policy.
-
-    `sources_narrowed=False` makes every synced service a source, including services PagerDuty
-    adds later; True limits the sources to `source_service_ids` (at least one, all of this
-    organisation). A priority mapped to None uses its urgency's SLA.
-    """
-    sla_hours_high = _validate_sla_hours(sla_hours_high, "high urgency")
-    sla_hours_low = _validate_sla_hours(sla_hours_low, "low urgency")
-    source_service_ids = set(source_service_ids) if sources_narrowed else set()
-    known_services = set(
-        RemoteService.objects.filter(
-            organization=organization, pk__in=source_service_ids
-        ).values_list("pk", flat=True)
-    )
-    if source_service_ids - known_services:
-        raise ChecksError(
-            "Some of the chosen services are not synced services of this organisation."
-        )
-    if sources_narrowed and not source_service_ids:
-        raise ChecksError("Choose at least one incident source, or make every service a source.")
-    priorities = {
-        priority.pk: priority
-        for priority in RemotePriority.objects.filter(
-            organization=organization, pk__in=list(priority_sla_hours)
-        )
-    }
-    if set(priority_sla_hours) - set(priorities):
-        raise ChecksError("Some of the priorities are not synced priorities of this organisation.")
-    for priority_id, hours in priority_sla_hours.items():
-        if hours is not None:
-            _validate_sla_hours(hours, f"priority {priorities[priority_id].name}")
-
-    policy, _ = IncidentPolicy.objects.select_for_update().get_or_create(organization=organization)
-    policy.sources_narrowed = sources_narrowed
-    policy.report_email = report_email.strip().lower()
-    policy.sla_hours_high = sla_hours_high
-    policy.sla_hours_low = sla_hours_low
-    policy.data_loss_field_name = data_loss_field_name.strip()
-    policy.updated_by = user_or_none(acting_user)
-    policy.save()
-
-    current_sources = set(
-        IncidentSource.objects.filter(organization=organization).values_list(
-            "service_id", flat=True
-        )
-    )
-    IncidentSource.objects.filter(
-        organization=organization, service_id__in=current_sources - source_service_ids
-    ).delete()
-    IncidentSource.objects.bulk_create(
-        [
-            IncidentSource(organization=organization, service_id=service_id)
-            for service_id in source_service_ids - current_sources
-        ]
-    )
-
-    PrioritySla.objects.filter(organization=organization).delete()
-    PrioritySla.objects.bulk_create(
-        [
-            PrioritySla(organization=organization, priority_id=priority_id, sla_hours=hours)
-            for priority_id, hours in priority_sla_hours.items()
-            if hours is not None
-        ]
-    )
-    audit_event_record(
-        organization=organization,
-        actor=acting_user,
-        action="incident_policy.update",
-        target=policy,
-        details={
-            "sources": "every service" if not sources_narrowed else sorted(source_service_ids),
-            "sources_removed": sorted(current_sources - source_service_ids),
-            "report_email": policy.report_email,
-            "sla_hours": {"high": sla_hours_high, "low": sla_hours_low},
-            "priority_sla_hours": {
-                priorities[priority_id].name: hours
-                for priority_id, hours in priority_sla_hours.items()
-                if hours is not None
-            },
-            "data_loss_field_name": policy.data_loss_field_name,
-        },
-    )
-    return policy
-
-
-# --- Data-loss review --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DisclosureInput:
-    done: bool = False
-    disclosed_on: date | None = None
-    evidence: UploadedFile | None = None
-    remove_evidence: bool = False
-
-
-def _validate_review(
-    *,
-    data_loss: str,
-    data_kinds: list[str],
-    records_affected: int | None,
-    stakeholders: list[str],
-    disclosures: Mapping[str, DisclosureInput],
-) -> None:
-    if data_loss not in DataLossAnswer.values:
-        raise ChecksError("Answer yes, no, or leave data loss unanswered.")
-    if set(data_kinds) - set(DataKind.values):
-        raise ChecksError("Unknown kind of data.")
-    if set(stakeholders) - set(Stakeholder.values) or set(disclosures) - set(Stakeholder.values):
-        raise ChecksError("Unknown stakeholder.")
-    if records_affected is not None and records_affected < 0:
-        raise ChecksError("The number of records affected cannot be negative.")
-    today = timezone.localdate()
-    for disclosure in disclosures.values():
-        if disclosure.done and disclosure.disclosed_on is None:
-            raise ChecksError("A disclosure marked done needs the date it was made.")
-        if disclosure.disclosed_on and disclosure.disclosed_on > today:
-            raise ChecksError("A disclosure date cannot be in the future.")
-
-
-def incident_review_save(
-    *,
-    incident: RemoteIncident,
-    acting_user: Any,
-    data_loss: str,
-    data_kinds: list[str],
-    other_data_description: str,
-    records_affected: int | None,
-    stakeholders: list[str],
-    notes: str,
-    disclosures: Mapping[str, DisclosureInput],
-) -> IncidentReview:
-    """Record the data-loss review of an incident, then re-evaluate the incident's checks.
-
-    Details entered before the answer changed to "no" are kept (not shown, not counted), so a
-    wrong click never deletes disclosure evidence.
-    """
-    _validate_review(
-        data_loss=data_loss,
-        data_kinds=data_kinds,
-        records_affected=records_affected,
-        stakeholders=stakeholders,
-        disclosures=disclosures,
-    )
-    organization = incident.organization
-    with transaction.atomic():
-        review, _ = IncidentReview.objects.select_for_update().get_or_create(
-            incident=incident, defaults={"organization": organization}
-        )
-        if review.organization_id != incident.organization_id:
-            raise ChecksError("This review belongs to another organisation.")
-        previous = {"data_loss": review.data_loss, "stakeholders": list(review.stakeholders)}
-        review.data_loss = data_loss
-        review.data_kinds = [kind for kind in DataKind.values if kind in data_kinds]
-        review.other_data_description = other_data_description.strip()
-        review.records_affected = records_affected
-        review.stakeholders = [item for item in Stakeholder.values if item in stakeholders]
-        review.notes = notes.strip()
-        review.updated_by = user_or_none(acting_user)
-        review.save()
-
-        existing = {disclosure.stakeholder: disclosure for disclosure in review.disclosures.all()}
-        uploaded: list[str] = []
-        for stakeholder, wanted in disclosures.items():
-            nothing_to_record = not (wanted.done or wanted.disclosed_on or wanted.evidence)
-            if stakeholder not in existing and nothing_to_record:
-                continue
-            disclosure = existing.get(stakeholder) or Disclosure(
-                organization=organization, review=review, stakeholder=stakeholder
-            )
-            disclosure.done = wanted.done
-            disclosure.disclosed_on = wanted.disclosed_on
-            if wanted.remove_evidence and disclosure.evidence:
-                disclosure.evidence.delete(save=False)
-                disclosure.evidence_name = ""
-            if wanted.evidence is not None:
-                if disclosure.evidence:
-                    disclosure.evidence.delete(save=False)
-                disclosure.evidence_name = wanted.evidence.name[:255]
-                disclosure.evidence.save(wanted.evidence.name, wanted.evidence, save=False)
-                uploaded.append(f"{stakeholder}: {disclosure.evidence_name}")
-            disclosure.save()
-
-        audit_event_record(
-            organization=organization,
-            actor=acting_user,
-            action="incident_review.update",
-            target=incident,
-            details={
-                "from": previous,
-                "data_loss": review.data_loss,
-                "data_kinds": review.data_kinds,
-                "records_affected": review.records_affected,
-                "stakeholders": review.stakeholders,
-                "disclosures": {
-                    stakeholder: {
-                        "done": wanted.done,
-                        "disclosed_on": wanted.disclosed_on.isoformat()
-                        if wanted.disclosed_on
-                        else None,
-                    }
-                    for stakeholder, wanted in disclosures.items()
-                },
-                "evidence_uploaded": uploaded,
-            },
-        )
-    entity_evaluate(
-        organization=organization, entity_type=EntityType.INCIDENT, entity_id=incident.pk
-    )
-    return review
-
-
-# --- Special cases -----------------------------------------------------------------------------
 
 
 def special_case_create(
@@ -284,11 +31,17 @@ def special_case_create(
     reason: str,
     evidence: UploadedFile | None,
     acting_user: Any,
+    expires_on: date | None = None,
 ) -> SpecialCase:
-    """Mark a failing entity out of scope of `check`; it counts as passing from now on."""
+    """Mark a failing entity out of scope of `check`; it counts as passing from now on, until
+    the special case is withdrawn or reaches `expires_on` (None: no expiry). An expired special
+    case of the same entity is closed, so its history stays."""
     reason = reason.strip()
     if not reason:
         raise ChecksError("Say why this is a special case.")
+    today = timezone.localdate()
+    if expires_on is not None and expires_on <= today:
+        raise ChecksError("The expiry date must be after today.")
     with transaction.atomic():
         result = (
             CheckResult.objects.select_for_update()
@@ -302,8 +55,15 @@ def special_case_create(
         )
         if result is None or result.evaluated_status != CheckStatus.FAILING:
             raise ChecksError("Only an entity failing this check can be marked a special case.")
-        if result.special_case_id is not None:
+        open_cases = SpecialCase.objects.open().filter(
+            organization=organization,
+            check_code=check.code,
+            entity_type=check.entity_type,
+            entity_id=entity_id,
+        )
+        if open_cases.active(on=today).exists():
             raise ChecksError("This is already a special case.")
+        open_cases.update(withdrawn_at=timezone.now())  # expired ones: closed, still "expired"
         special_case = SpecialCase(
             organization=organization,
             check_code=check.code,
@@ -311,6 +71,7 @@ def special_case_create(
             entity_id=entity_id,
             entity_label=result.entity_label,
             reason=reason,
+            expires_on=expires_on,
             created_by=user_or_none(acting_user),
         )
         if evidence is not None:
@@ -332,6 +93,7 @@ def special_case_create(
                 "entity_id": entity_id,
                 "entity": result.entity_label,
                 "reason": reason,
+                "expires_on": expires_on.isoformat() if expires_on else None,
                 "evidence": special_case.evidence_name,
             },
         )

@@ -78,5 +78,5 @@ def evaluate_all_organizations(enqueue: Callable[..., object] | None = None) -> 
 def organization_evaluation_enqueue(
     *, organization_id: int, enqueue: Callable[..., object] | None = None
 ) -> None:
-    """Re-evaluate an organisation in the background (after its incident policy changed)."""
+    """Re-evaluate an organisation in the background (after a policy its checks read changed)."""
     enqueue_task(EVALUATE_ORGANIZATION_TASK, organization_id, enqueue=enqueue)

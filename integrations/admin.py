@@ -58,7 +58,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         "last_synced_at",
         "incidents_synced_through",
         "log_entries_synced_through",
-        "directory_synced_at",
+        "people_synced_at",
     ]
 
     @admin.display(boolean=True, description="Syncing")
@@ -178,7 +178,7 @@ class RemoteIncidentAdmin(SyncedRecordAdmin):
         "resolved_at",
         "data_loss_field",
     ]
-    list_filter = ["status", "urgency", "details_pending", "data_loss_field"]
+    list_filter = ["status", "urgency", "custom_fields_pending", "data_loss_field"]
     search_fields = ["external_id", "title", "organization__slug"]
     list_select_related = ["organization", "connection"]
     raw_id_fields = ["organization", "connection", "priority", "service"]

@@ -1,7 +1,7 @@
 """What other apps want done after a sync, without integrations importing them.
 
-Checks and spend register a task path in their AppConfig.ready(); after every sync run the sync
-engine enqueues each registered task with the organisation's id and the sync run's id.
+Domain apps register a task path in their AppConfig.ready(); after every sync run, whatever its
+outcome, the sync run enqueues each registered task with the organisation's id and the run's id.
 """
 
 from collections.abc import Callable

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from integrations.crypto import EncryptedTextField
+from integrations.pagerduty.roles import role_label
+from sprintolike.crypto import EncryptedTextField
 
 
 class Purpose(models.TextChoices):
@@ -119,7 +120,7 @@ class Connection(models.Model):
         blank=True,
         help_text="Every incident log entry created before this time has been read.",
     )
-    directory_synced_at = models.DateTimeField(
+    people_synced_at = models.DateTimeField(
         null=True,
         blank=True,
         help_text="When users, licenses and last sign-ins were last read in full.",
@@ -169,7 +170,7 @@ class Connection(models.Model):
         "last_synced_at",
         "incidents_synced_through",
         "log_entries_synced_through",
-        "directory_synced_at",
+        "people_synced_at",
     )
     """Where the next sync starts from; cleared when the synced data is purged."""
 
@@ -339,18 +340,6 @@ class RemoteLicense(SyncedRecord):
         return self.name
 
 
-ACCOUNT_ROLE_LABELS = {
-    "owner": "Account Owner",
-    "admin": "Global Admin",
-    "user": "Manager",
-    "limited_user": "Responder",
-    "observer": "Observer",
-    "restricted_access": "Restricted Access",
-    "read_only_user": "Stakeholder",
-    "read_only_limited_user": "Limited Stakeholder",
-}
-
-
 class RemoteAccount(SyncedRecord):
     """A user account in the remote system (a PagerDuty user)."""
 
@@ -366,6 +355,13 @@ class RemoteAccount(SyncedRecord):
         RemoteLicense, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
     )
     last_sign_in_at = models.DateTimeField(null=True, blank=True)
+    # Activity and on-call facts from PagerDuty Analytics (null: not read, e.g. scope missing).
+    signed_up = models.BooleanField(null=True, blank=True)
+    on_schedule = models.BooleanField(null=True, blank=True)
+    schedules_count = models.PositiveIntegerField(null=True, blank=True)
+    on_escalation_policy = models.BooleanField(null=True, blank=True)
+    escalation_policies_count = models.PositiveIntegerField(null=True, blank=True)
+    downloaded_mobile_app = models.BooleanField(null=True, blank=True)
     removed_at = models.DateTimeField(
         null=True, blank=True, help_text="When a sync first saw the account gone from PagerDuty."
     )
@@ -383,8 +379,18 @@ class RemoteAccount(SyncedRecord):
         return f"{self.name} <{self.email}>"
 
     @property
+    def is_on_call(self) -> bool | None:
+        """On a schedule or an escalation policy; None when PagerDuty Analytics was not read.
+
+        An on-call responder who only uses the mobile app rarely signs in on the web, so this,
+        not last sign-in alone, says whether the account is in use."""
+        if self.on_schedule is None and self.on_escalation_policy is None:
+            return None
+        return bool(self.on_schedule or self.on_escalation_policy)
+
+    @property
     def role_label(self) -> str:
-        return ACCOUNT_ROLE_LABELS.get(self.role, self.role.replace("_", " ").title())
+        return role_label(self.role)
 
 
 class IncidentStatus(models.TextChoices):
@@ -422,12 +428,10 @@ class RemoteIncident(SyncedRecord):
         null=True, blank=True, help_text="Value of the incident's data-loss custom field, if any."
     )
     custom_fields = models.JSONField(default=dict, blank=True)
-    details_synced_at = models.DateTimeField(
-        null=True,
-        blank=True,
-        help_text="When the resolution note and custom fields were last read.",
+    custom_fields_synced_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the custom fields were last read."
     )
-    details_pending = models.BooleanField(
+    custom_fields_pending = models.BooleanField(
         default=False,
         help_text="Status changed in an incremental sync: read its custom fields next.",
     )
@@ -444,8 +448,8 @@ class RemoteIncident(SyncedRecord):
             models.Index(fields=["organization", "service", "-created_at_remote"]),
             models.Index(
                 fields=["connection"],
-                condition=models.Q(details_pending=True),
-                name="remote_incident_details_due",
+                condition=models.Q(custom_fields_pending=True),
+                name="incident_custom_fields_due",
             ),
         ]
         ordering = ["-created_at_remote"]

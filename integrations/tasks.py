@@ -14,12 +14,11 @@ from typing import Any
 from django.utils import timezone
 
 from integrations.models import Connection, SyncTrigger
-from integrations.pagerduty.sync import SyncRefused, sync_connection
-from sprintolike.tasks import enqueue as enqueue_task
+from integrations.pagerduty.sync.lease import SyncRefused
+from integrations.pagerduty.sync.run import sync_connection
+from integrations.services import connection_sync_enqueue
 
 logger = logging.getLogger(__name__)
-
-SYNC_TASK = "integrations.tasks.sync_connection_task"
 
 
 def sync_connection_task(
@@ -42,31 +41,13 @@ def sync_connection_task(
     }
 
 
-def sync_connection_enqueue(
-    *,
-    connection: Connection,
-    trigger: str,
-    full: bool = False,
-    enqueue: Callable[..., object] | None = None,
-) -> None:
-    """Queue one sync of the connection (``enqueue`` defaults to django-q2's async_task)."""
-    enqueue_task(
-        SYNC_TASK,
-        connection.pk,
-        str(trigger),
-        full,
-        enqueue=enqueue,
-        task_name=f"sync:{connection.pk}:{trigger}",
-    )
-
-
 def sync_all_connections(enqueue: Callable[..., object] | None = None) -> int:
     """Fan out: queue one sync per active connection not already syncing; returns how many."""
     queued = 0
     idle = Connection.objects.active().exclude(sync_lease_expires_at__gt=timezone.now())
     for connection in idle.only("pk"):
         try:
-            sync_connection_enqueue(
+            connection_sync_enqueue(
                 connection=connection, trigger=SyncTrigger.SCHEDULE, enqueue=enqueue
             )
         except Exception:

@@ -1,5 +1,9 @@
 """Settings > Integrations: the catalog, connecting PagerDuty, a connection's page, revoking."""
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,15 +15,18 @@ from django.views.decorators.http import require_POST
 
 from integrations import services
 from integrations.forms import ApiKeyConnectForm, OAuthConnectForm, PurposesForm, RevokeForm
-from integrations.models import Connection, ConnectionStatus, Purpose, SyncTrigger
+from integrations.models import Connection, Purpose
 from integrations.pagerduty import connect as pagerduty
-from integrations.pagerduty.oauth import describe_authorization_error, missing_scopes
+from integrations.pagerduty.oauth import describe_authorization_error
 from integrations.providers import provider_get, provider_list
-from integrations.selectors import connection_list, sync_run_list
-from integrations.tasks import sync_connection_enqueue
+from integrations.selectors import (
+    connection_list,
+    connection_missing_scopes,
+    organization_for_connecting,
+    sync_run_list,
+)
 from tenants.access import get_in_org, org_view
-from tenants.models import Membership
-from tenants.permissions import Action, role_can
+from tenants.permissions import Action
 
 
 @org_view(Action.VIEW)
@@ -33,7 +40,7 @@ def integration_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _provider_context(request: HttpRequest, **extra) -> dict:
+def _provider_context(request: HttpRequest, **extra: object) -> dict[str, object]:
     provider = provider_get("pagerduty")
     return {
         "provider": provider,
@@ -46,6 +53,21 @@ def _provider_context(request: HttpRequest, **extra) -> dict:
     }
 
 
+def _form_may_post_to_pagerduty(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The consent form posts to us and we redirect to PagerDuty's identity service; browsers
+    apply the page's CSP ``form-action`` to that redirect, so this page allows that one origin
+    (read per request: tests and the demo point it at the local stand-in)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response._csp_update = {"form-action": [settings.PAGERDUTY_IDENTITY_URL]}
+        return response
+
+    return wrapped
+
+
+@_form_may_post_to_pagerduty
 @org_view(Action.VIEW)
 def provider_detail(request: HttpRequest) -> HttpResponse:
     """Step 1: what PagerDuty is used for, the permissions asked for, the setup steps.
@@ -86,6 +108,7 @@ def _callback_url(request: HttpRequest) -> str:
 
 
 @require_POST
+@_form_may_post_to_pagerduty
 @org_view(Action.MANAGE_INTEGRATIONS)
 def oauth_start(request: HttpRequest) -> HttpResponse:
     provider = provider_get("pagerduty")
@@ -129,14 +152,11 @@ def pagerduty_oauth_callback(request: HttpRequest) -> HttpResponse:
     except pagerduty.ConnectError as error:
         messages.error(request, str(error))
         return redirect("home")
-    membership = (
-        Membership.objects.select_related("organization")
-        .filter(user=request.user, organization_id=pending.organization_id)
-        .first()
+    organization = organization_for_connecting(
+        user=request.user, organization_id=pending.organization_id
     )
-    if membership is None or not role_can(membership.role, Action.MANAGE_INTEGRATIONS):
+    if organization is None:
         raise PermissionDenied("You may no longer connect integrations in this organisation.")
-    organization = membership.organization
     provider_url = reverse("integrations:provider_detail", args=[organization.slug])
     if request.GET.get("error"):
         messages.error(
@@ -157,7 +177,6 @@ def pagerduty_oauth_callback(request: HttpRequest) -> HttpResponse:
     except pagerduty.ConnectError as error:
         messages.error(request, str(error))
         return redirect(provider_url)
-    services.connection_after_connect(connection=connection)
     if connection.last_error:
         messages.warning(request, f"Connected {connection.subdomain}. {connection.last_error}")
     else:
@@ -186,7 +205,6 @@ def api_key_connect(request: HttpRequest) -> HttpResponse:
         except pagerduty.ConnectError as error:
             form.add_error("api_key", str(error))
         else:
-            services.connection_after_connect(connection=connection)
             messages.success(request, f"Connected PagerDuty account {connection.subdomain}.")
             return redirect(
                 reverse("integrations:integration_list", args=[request.organization.slug])
@@ -211,13 +229,9 @@ def connection_detail(request: HttpRequest, connection_id: int) -> HttpResponse:
             "provider": provider_get(connection.provider),
             "sync_runs": sync_run_list(connection=connection),
             "purposes_form": PurposesForm(initial={"purposes": connection.purposes}),
-            "missing_scopes": _missing_scopes(connection),
+            "missing_scopes": connection_missing_scopes(connection=connection),
         },
     )
-
-
-def _missing_scopes(connection: Connection) -> tuple[str, ...]:
-    return missing_scopes(connection.granted_scopes) if connection.auth_type == "oauth" else ()
 
 
 @require_POST
@@ -240,16 +254,12 @@ def connection_update_purposes(request: HttpRequest, connection_id: int) -> Http
 def connection_sync_now(request: HttpRequest, connection_id: int) -> HttpResponse:
     """Queue a sync now; says so when one is already running or the connection cannot sync."""
     connection = get_in_org(Connection.objects, organization=request.organization, pk=connection_id)
-    if connection.status in (ConnectionStatus.REVOKED, ConnectionStatus.NEEDS_REAUTHORIZATION):
-        messages.error(request, f"{connection} cannot sync: {connection.next_step}")
-    elif connection.is_syncing:
-        messages.info(
-            request,
-            "A sync of this connection is already running; its results appear below when it "
-            "finishes.",
-        )
+    try:
+        services.connection_sync_request(connection=connection)
+    except services.SyncNotAllowed as refusal:
+        report = messages.info if refusal.already_syncing else messages.error
+        report(request, refusal.message)
     else:
-        sync_connection_enqueue(connection=connection, trigger=SyncTrigger.MANUAL)
         messages.success(
             request, "Sync queued. It starts within a minute; refresh this page to follow it."
         )

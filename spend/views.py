@@ -7,4 +7,4 @@ from tenants.permissions import Action
 
 @org_view(Action.VIEW)
 def service_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "checks/section_pending.html", {"section": "Spend"})
+    return render(request, "section_pending.html", {"section": "Spend"})

@@ -62,9 +62,12 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_q",
+    "csp",
     "tenants",
     "integrations",
     "checks",
+    "incidents",
+    "access",
     "spend",
 ]
 
@@ -76,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -252,12 +256,33 @@ PAGERDUTY_CLIENT_ID = env("PAGERDUTY_CLIENT_ID")
 PAGERDUTY_CLIENT_SECRET = env("PAGERDUTY_CLIENT_SECRET")
 # The OAuth redirect URL registered with PagerDuty; by default built from the request's host.
 PAGERDUTY_OAUTH_REDIRECT_URL = env("PAGERDUTY_OAUTH_REDIRECT_URL")
+
+# Content-Security-Policy (django-csp): every asset comes from our own origin, and no inline script
+# runs, so an injected `<script>` or `javascript:` link does nothing. The PagerDuty consent
+# page adds PagerDuty's identity service to form-action (integrations.views).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 PAGERDUTY_REQUESTS_PER_MINUTE = env_int("PAGERDUTY_REQUESTS_PER_MINUTE", 900)
 INCIDENT_BACKFILL_DAYS = env_int("INCIDENT_BACKFILL_DAYS", 365)
 SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 15)
 # Users, licenses and last sign-in have no "changed since" filter: scheduled syncs re-read them
 # at most this often ("Sync now" always does).
-PAGERDUTY_DIRECTORY_REFRESH_MINUTES = env_int("PAGERDUTY_DIRECTORY_REFRESH_MINUTES", 60)
+PAGERDUTY_PEOPLE_REFRESH_MINUTES = env_int("PAGERDUTY_PEOPLE_REFRESH_MINUTES", 60)
+# The local PagerDuty stand-in (`manage.py pagerduty_standin`) is a development tool only.
+if DEBUG:
+    INSTALLED_APPS.append("pagerduty_standin")
 
 # Background work: the ORM broker by default (no extra service), Redis when REDIS_URL is set.
 Q_CLUSTER = {

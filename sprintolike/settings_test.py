@@ -8,6 +8,9 @@ os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 
 from sprintolike.settings import *  # noqa: E402,F403
 
+if "pagerduty_standin" not in INSTALLED_APPS:  # noqa: F405 - tests start the stand-in
+    INSTALLED_APPS = [*INSTALLED_APPS, "pagerduty_standin"]  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SESSION_COOKIE_SECURE = False

@@ -11,6 +11,8 @@ org_patterns = [
     path("", include("tenants.urls")),
     path("", include("integrations.urls")),
     path("", include("checks.urls")),
+    path("", include("incidents.urls")),
+    path("", include("access.urls")),
     path("", include("spend.urls")),
 ]
 

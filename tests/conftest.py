@@ -68,7 +68,7 @@ def standin(settings):
     Small and deterministic; tests that need other sizes or options build their own
     `StandinServer(StandinOptions(...))` and call `point_settings_at(settings, server)`.
     """
-    from integrations.pagerduty.standin import StandinOptions, StandinServer
+    from pagerduty_standin import StandinOptions, StandinServer
 
     server = StandinServer(
         StandinOptions(
@@ -81,7 +81,7 @@ def standin(settings):
 
 
 def point_settings_at(settings, server) -> None:
-    from integrations.pagerduty.standin import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET
+    from pagerduty_standin import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET
 
     settings.PAGERDUTY_API_URL = server.url
     settings.PAGERDUTY_EU_API_URL = server.url

@@ -1,1 +1,2 @@
-"""PagerDuty integration: REST client, OAuth helpers and the shared request budget."""
+"""PagerDuty integration: errors, auth, client (the only code that calls PagerDuty's REST API),
+datetimes, roles, OAuth, connect, the shared request budget, and the sync (``sync/``)."""

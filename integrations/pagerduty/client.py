@@ -6,8 +6,8 @@ reads them itself.
 
 What this module handles for callers:
 
-* PagerDuty's error statuses become typed exceptions (``PagerDutyUnauthorized`` means "reconnect",
-  ``PagerDutyForbidden`` means "missing scope", ``PagerDutyTransientError`` means "try later").
+* PagerDuty's error statuses become the typed exceptions of ``errors``; how each request is
+  authorized (API key or OAuth token, refreshed once after a 401) is the ``auth`` module's job.
 * 429 ``Rate Limit Exceeded`` (honouring ``ratelimit-reset``), 408 and 5xx are retried with
   exponential backoff and jitter; every attempt first asks the shared per-account budget.
 * Classic offset pagination with its hard ceiling (``offset + limit`` may not exceed 10,000).
@@ -18,7 +18,6 @@ What this module handles for callers:
 
 from __future__ import annotations
 
-import calendar
 import collections
 import logging
 import random
@@ -26,12 +25,20 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any
 
 import requests
 
+from integrations.pagerduty.auth import Authorizer
 from integrations.pagerduty.budget import RequestBudget
+from integrations.pagerduty.datetimes import floor_to_second, format_pagerduty_datetime
+from integrations.pagerduty.errors import (
+    PagerDutyMalformedResponse,
+    PagerDutyPaginationCeilingError,
+    PagerDutyTransientError,
+    error_for_response,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,216 +55,11 @@ WINDOW_SPLIT_THRESHOLD = 9_900
 MAX_INCIDENT_WINDOW = timedelta(days=179)
 # POST /analytics/raw/users pages with a cursor; 1,000 is both the default and the maximum.
 MAX_ANALYTICS_PAGE_LIMIT = 1_000
-# POST /analytics/metrics/incidents/all accepts created_at ranges of at most one year.
-MAX_METRICS_RANGE_DAYS = 365
 # A 2xx whose body is not JSON is retried this many times (a truncated body from a proxy can be
 # transient; a stand-in or endpoint that always answers non-JSON is not, so we stop quickly).
 MALFORMED_BODY_RETRIES = 1
 TRANSIENT_STATUS_CODES = frozenset({408, 429, 500, 502, 503, 504})
 RATE_LIMIT_RESET_JITTER_SECONDS = 1.0
-
-# Which Scoped OAuth scope each endpoint needs (``x-pd-requires-scope`` in PagerDuty's OpenAPI
-# spec), so a 403 can tell the user what to grant.
-ENDPOINT_SCOPES: dict[str, str] = {
-    "/users": "users.read",
-    "/services": "services.read",
-    "/priorities": "priorities.read",
-    "/incidents": "incidents.read",
-    "/incidents/{id}": "incidents.read",
-    "/incidents/{id}/notes": "incidents.read",
-    "/incidents/{id}/log_entries": "incidents.read",
-    "/incidents/{id}/custom_fields/values": "incidents.read",
-    "/log_entries": "incidents.read",
-    "/licenses": "licenses.read",
-    "/license_allocations": "licenses.read",
-    "/abilities": "abilities.read",
-    "/analytics/raw/users": "analytics.write",
-    "/analytics/metrics/incidents/all": "analytics.write",
-}
-
-
-# --------------------------------------------------------------------------------------------
-# Errors
-# --------------------------------------------------------------------------------------------
-
-
-class PagerDutyError(Exception):
-    """Base for every failure talking to PagerDuty; ``message`` is safe to show to users."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int | None = None,
-        error_code: int | None = None,
-        errors: Sequence[str] = (),
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status_code = status_code
-        self.error_code = error_code
-        self.errors: tuple[str, ...] = tuple(errors)
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class PagerDutyUnauthorized(PagerDutyError):
-    """401: the token or API key is expired, revoked or invalid; reconnect the account."""
-
-
-class PagerDutyForbidden(PagerDutyError):
-    """403: the token lacks the OAuth scope, or the user lacks the permission, for this endpoint."""
-
-    def __init__(self, message: str, *, required_scope: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.required_scope = required_scope
-
-
-class PagerDutyPaymentRequired(PagerDutyError):
-    """402: the account's plan lacks an ability this endpoint needs (see GET /abilities)."""
-
-
-class PagerDutyBadRequest(PagerDutyError):
-    """400: PagerDuty rejected the arguments; ``errors`` holds PagerDuty's details."""
-
-
-class PagerDutyPaginationCeilingError(PagerDutyBadRequest):
-    """More results than classic pagination can reach (offset + limit may not exceed 10,000).
-
-    Raised before sending such a request: reaching it means a listing was not narrowed enough,
-    which is a programming error rather than something a retry can fix.
-    """
-
-
-class PagerDutyNotFound(PagerDutyError):
-    """404: the object does not exist (or is no longer visible to this token)."""
-
-
-class PagerDutyTransientError(PagerDutyError):
-    """429, 408, 5xx, connection errors or timeouts that persisted through every retry."""
-
-
-class PagerDutyMalformedResponse(PagerDutyError):
-    """A 2xx whose body is not JSON or lacks the expected collection key."""
-
-
-# --------------------------------------------------------------------------------------------
-# Authorization
-# --------------------------------------------------------------------------------------------
-
-
-class Authorizer(Protocol):
-    """Supplies the Authorization header and, on a 401, may obtain a fresh token once."""
-
-    def authorization_header(self) -> str:
-        """Return the full value of the Authorization header."""
-        ...
-
-    def refresh(self) -> bool:
-        """Try to obtain a new token after a 401; True means "retry the request once"."""
-        ...
-
-
-class ApiKeyAuthorizer:
-    """A REST API key (``Authorization: Token token=<key>``); API keys cannot be refreshed."""
-
-    def __init__(self, api_key: str) -> None:
-        self._api_key = api_key
-
-    def authorization_header(self) -> str:
-        """PagerDuty's API-key scheme."""
-        return f"Token token={self._api_key}"
-
-    def refresh(self) -> bool:
-        """An invalid or revoked API key stays invalid: the caller must ask for a new key."""
-        return False
-
-    def __repr__(self) -> str:
-        return "ApiKeyAuthorizer(api_key=***)"
-
-
-class BearerAuthorizer:
-    """An OAuth access token (``Authorization: Bearer <token>``).
-
-    Scoped OAuth access tokens live one day, so a 401 usually means "expired": the optional
-    ``refresh_callback`` exchanges the stored refresh token (storing PagerDuty's rotated refresh
-    token atomically is the callback's job) and returns the new access token, or None when the
-    refresh token itself is no longer accepted.
-    """
-
-    def __init__(
-        self,
-        access_token: str,
-        refresh_callback: Callable[[], str | None] | None = None,
-    ) -> None:
-        self._access_token = access_token
-        self._refresh_callback = refresh_callback
-
-    def authorization_header(self) -> str:
-        """OAuth bearer scheme."""
-        return f"Bearer {self._access_token}"
-
-    def refresh(self) -> bool:
-        """Ask the callback for a new access token; False when there is none."""
-        if self._refresh_callback is None:
-            return False
-        new_access_token = self._refresh_callback()
-        if not new_access_token:
-            return False
-        self._access_token = new_access_token
-        return True
-
-    def __repr__(self) -> str:
-        return "BearerAuthorizer(access_token=***)"
-
-
-# --------------------------------------------------------------------------------------------
-# Datetimes
-# --------------------------------------------------------------------------------------------
-
-
-def parse_pagerduty_datetime(value: str | None) -> datetime | None:
-    """Parse a PagerDuty timestamp into an aware UTC datetime.
-
-    REST resources use ISO 8601 with ``Z`` or an offset (``2013-03-06T15:28:51-05:00``);
-    the analytics endpoints return naive timestamps in the request's ``time_zone``, which this
-    client always sets to UTC, so naive values are read as UTC. Empty values give None.
-    """
-    if not value:
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def format_pagerduty_datetime(value: datetime) -> str:
-    """Render an aware datetime as PagerDuty expects it: ISO 8601 UTC, whole seconds, ``Z``.
-
-    Naive datetimes are refused: PagerDuty would read them in the account's time zone.
-    """
-    if value.tzinfo is None:
-        raise ValueError("PagerDuty datetimes must be timezone-aware (UTC)")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _floor_to_second(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("PagerDuty datetimes must be timezone-aware (UTC)")
-    return value.astimezone(UTC).replace(microsecond=0)
-
-
-def _add_months(value: datetime, months: int) -> datetime:
-    month_index = value.month - 1 + months
-    year = value.year + month_index // 12
-    month = month_index % 12 + 1
-    day = min(value.day, calendar.monthrange(year, month)[1])
-    return value.replace(year=year, month=month, day=day)
-
 
 _STATIC_PATH_SEGMENT = re.compile(r"[a-z_]+")
 
@@ -281,10 +83,6 @@ class _TimeWindow:
     since: datetime
     until: datetime
 
-
-# --------------------------------------------------------------------------------------------
-# The client
-# --------------------------------------------------------------------------------------------
 
 ParamValue = str | int | float | bool | datetime | Sequence[str | int] | None
 Params = Mapping[str, ParamValue]
@@ -402,21 +200,6 @@ class PagerDutyClient:
 
     # -- convenience endpoints ----------------------------------------------------------------
 
-    def list_services(self, include_integrations: bool = True) -> list[dict[str, Any]]:
-        """All services; with integrations so email integrations (``integration_email``) show."""
-        params: dict[str, ParamValue] = {}
-        if include_integrations:
-            params["include[]"] = ["integrations"]
-        return self._collect("/services", collection="services", params=params)
-
-    def list_priorities(self) -> list[dict[str, Any]]:
-        """Priorities, in PagerDuty's order (most to least severe)."""
-        return self._collect("/priorities", collection="priorities", params={})
-
-    def list_users(self) -> list[dict[str, Any]]:
-        """All users including invited ones (``invitation_sent``), with their teams."""
-        return self._collect("/users", collection="users", params={"include[]": ["teams"]})
-
     def list_licenses(self) -> list[dict[str, Any]]:
         """License tiers with counts; ``GET /licenses`` is not paginated (per the spec)."""
         return self._get_collection("/licenses", "licenses")
@@ -428,10 +211,6 @@ class PagerDutyClient:
         ):
             yield from page
 
-    def list_incident_notes(self, incident_id: str) -> list[dict[str, Any]]:
-        """Notes on one incident (not paginated)."""
-        return self._get_collection(f"/incidents/{incident_id}/notes", "notes")
-
     def list_incident_custom_field_values(self, incident_id: str) -> list[dict[str, Any]]:
         """Custom field values of one incident; PagerDuty returns them under ``custom_fields``."""
         return self._get_collection(
@@ -442,20 +221,6 @@ class PagerDutyClient:
         """One incident, e.g. to re-read an incident still open locally (``since`` filters on
         creation, so listings never show an old incident being resolved)."""
         return self._get_object(f"/incidents/{incident_id}", "incident")
-
-    def users_me(self) -> dict[str, Any]:
-        """The user who authorized an OAuth token (account API keys have no user: error)."""
-        return self._get_object("/users/me", "user")
-
-    def list_abilities(self) -> list[str]:
-        """The account's plan features (``GET /abilities``, not paginated)."""
-        body = self.get("/abilities")
-        abilities = body.get("abilities")
-        if not isinstance(abilities, list):
-            raise PagerDutyMalformedResponse(
-                "PagerDuty's answer to GET /abilities had no 'abilities' list."
-            )
-        return [str(ability) for ability in abilities]
 
     def iter_analytics_raw_users(
         self,
@@ -497,65 +262,7 @@ class PagerDutyClient:
                 )
             cursor = next_cursor
 
-    def incident_metrics_by_month(
-        self,
-        *,
-        start: datetime,
-        end: datetime,
-        service_ids: Sequence[str] | None,
-        filters: Mapping[str, Any] | None = None,
-    ) -> list[dict[str, Any]]:
-        """Monthly incident aggregates for incidents created in ``[start, end)``.
-
-        ``POST /analytics/metrics/incidents/all`` with ``aggregate_unit: "month"``. PagerDuty
-        accepts at most one year per request (``created_at_end`` is exclusive), so longer ranges
-        are cut into pieces of 12 calendar months (11 when 12 would exceed 365 days); pass
-        month-aligned bounds so no month is split across pieces. OAuth and user tokens must
-        pass ``service_ids`` (or team_ids); ``None`` omits the filter (account API keys), an
-        empty list means "no services" and returns nothing without a request. The spec sets no
-        limit on the number of service ids, so they are sent in one request (chunking would
-        make means and percentiles impossible to combine).
-        """
-        if service_ids is not None and len(service_ids) == 0:
-            return []
-        path = "/analytics/metrics/incidents/all"
-        rows: list[dict[str, Any]] = []
-        piece_start = _floor_to_second(start)
-        range_end = _floor_to_second(end)
-        while piece_start < range_end:
-            piece_end = _add_months(piece_start, 12)
-            if piece_end - piece_start > timedelta(days=MAX_METRICS_RANGE_DAYS):
-                piece_end = _add_months(piece_start, 11)
-            piece_end = min(piece_end, range_end)
-            request_filters: dict[str, Any] = dict(filters or {})
-            request_filters["created_at_start"] = format_pagerduty_datetime(piece_start)
-            request_filters["created_at_end"] = format_pagerduty_datetime(piece_end)
-            if service_ids is not None:
-                request_filters["service_ids"] = list(service_ids)
-            response = self.post(
-                path,
-                {
-                    "filters": request_filters,
-                    "aggregate_unit": "month",
-                    "time_zone": "Etc/UTC",
-                },
-            )
-            data = response.get("data")
-            if not isinstance(data, list):
-                raise PagerDutyMalformedResponse(
-                    f"PagerDuty's answer to POST {path} had no 'data' list."
-                )
-            rows.extend(data)
-            piece_start = piece_end
-        return rows
-
     # -- internals: listings -------------------------------------------------------------------
-
-    def _collect(self, path: str, *, collection: str, params: Params) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        for page in self._paginate(path, collection=collection, params=params):
-            items.extend(page)
-        return items
 
     def _get_collection(self, path: str, collection: str) -> list[dict[str, Any]]:
         body = self.get(path)
@@ -636,8 +343,8 @@ class PagerDutyClient:
         9,900 the window is split at its midpoint (that page is the only extra request);
         otherwise the page is kept and paging continues from it.
         """
-        range_start = _floor_to_second(since)
-        range_end = _floor_to_second(until)
+        range_start = floor_to_second(since)
+        range_end = floor_to_second(until)
         pending: collections.deque[_TimeWindow] = collections.deque()
         window_start = range_start
         while window_start < range_end:
@@ -658,7 +365,7 @@ class PagerDutyClient:
             )
             total = first_page.get("total")
             if isinstance(total, int) and total > WINDOW_SPLIT_THRESHOLD:
-                midpoint = _floor_to_second(window.since + (window.until - window.since) / 2)
+                midpoint = floor_to_second(window.since + (window.until - window.since) / 2)
                 if midpoint <= window.since:
                     raise PagerDutyPaginationCeilingError(
                         f"PagerDuty reports {total:,} {collection} created within one second "
@@ -791,7 +498,7 @@ class PagerDutyClient:
                 self._back_off(failed_transient_attempts, rate_limit_reset_seconds=reset_seconds)
                 continue
 
-            raise _error_for_response(response, method, template)
+            raise error_for_response(response, method, template)
 
     def _back_off(self, failed_attempts: int, *, rate_limit_reset_seconds: float | None) -> None:
         if rate_limit_reset_seconds is not None:
@@ -855,74 +562,3 @@ def _rate_limit_reset_seconds(headers: Mapping[str, str]) -> float | None:
     except ValueError:
         return None
     return seconds if seconds >= 0 else None
-
-
-def _error_for_response(response: requests.Response, method: str, template: str) -> PagerDutyError:
-    """Turn a non-retryable PagerDuty error response into a typed, user-actionable error.
-
-    PagerDuty error bodies look like ``{"error": {"message", "code", "errors": [...]}}``.
-    """
-    status = response.status_code
-    pagerduty_message = ""
-    error_code: int | None = None
-    errors: list[str] = []
-    try:
-        payload = response.json()
-    except ValueError:
-        payload = None
-    if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
-        error = payload["error"]
-        pagerduty_message = str(error.get("message") or "")
-        raw_code = error.get("code")
-        error_code = raw_code if isinstance(raw_code, int) else None
-        if isinstance(error.get("errors"), list):
-            errors = [str(detail) for detail in error["errors"]]
-    said = f" PagerDuty said: {pagerduty_message}." if pagerduty_message else ""
-    common = {"status_code": status, "error_code": error_code, "errors": errors}
-
-    if status == 401:
-        return PagerDutyUnauthorized(
-            "PagerDuty rejected the credentials (expired, revoked or invalid). Reconnect the "
-            f"PagerDuty account to resume syncing.{said}",
-            **common,
-        )
-    if status == 403:
-        required_scope = ENDPOINT_SCOPES.get(template)
-        scope_hint = (
-            f" It needs the '{required_scope}' scope; reconnect and grant it, or use an API key "
-            "or user with access."
-            if required_scope
-            else " Reconnect with a user or key that has access."
-        )
-        return PagerDutyForbidden(
-            f"PagerDuty refused {method} {template}: the token lacks the permission or OAuth "
-            f"scope for it.{scope_hint}{said}",
-            required_scope=required_scope,
-            **common,
-        )
-    if status == 402:
-        return PagerDutyPaymentRequired(
-            f"The PagerDuty account's plan does not include the feature behind {method} "
-            f"{template}; this data cannot be collected on the current plan.{said}",
-            **common,
-        )
-    if status == 404:
-        return PagerDutyNotFound(
-            f"PagerDuty found nothing at {method} {template}; it may have been deleted.{said}",
-            **common,
-        )
-    if status == 400:
-        details = f" Details: {'; '.join(errors)}." if errors else ""
-        if any("offset+limit" in detail.lower() for detail in errors):
-            return PagerDutyPaginationCeilingError(
-                f"PagerDuty refused {method} {template}: offset + limit exceeds 10,000.{details}",
-                **common,
-            )
-        return PagerDutyBadRequest(
-            f"PagerDuty rejected the arguments of {method} {template}.{said}{details}",
-            **common,
-        )
-    return PagerDutyError(
-        f"PagerDuty answered {method} {template} with unexpected status {status}.{said}",
-        **common,
-    )

@@ -1,5 +1,6 @@
 """Connecting a PagerDuty account (OAuth with PKCE, or a REST API key) and talking to it.
 
+Both ways end in ``integrations.services.connection_store``, which also queues the first sync.
 `client_for_connection` is how the rest of the app gets a PagerDuty client: it picks the
 region's base URL, the credentials, the shared request budget, and refreshes OAuth tokens
 safely when several workers hold the same connection.
@@ -13,21 +14,15 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from integrations.models import AuthType, Connection, ConnectionStatus, Region
 from integrations.pagerduty import oauth
+from integrations.pagerduty.auth import ApiKeyAuthorizer, Authorizer, BearerAuthorizer
 from integrations.pagerduty.budget import budget_from_settings
-from integrations.pagerduty.client import (
-    ApiKeyAuthorizer,
-    BearerAuthorizer,
-    PagerDutyClient,
-    PagerDutyError,
-    PagerDutyUnauthorized,
-)
-from sprintolike.actors import user_or_none
+from integrations.pagerduty.client import PagerDutyClient
+from integrations.pagerduty.errors import PagerDutyError, PagerDutyUnauthorized
+from integrations.services import connection_mark_status, connection_store
 from tenants.models import Organization
-from tenants.services import audit_event_record
 
 logger = logging.getLogger(__name__)
 
@@ -84,72 +79,26 @@ def connect_with_api_key(
     purposes: list[str],
     acting_user: Any,
 ) -> Connection:
+    """Check the key with one request, store the connection and queue its first sync."""
     api_key = api_key.strip()
     subdomain = _account_from_api_key(api_key=api_key, region=region)
-    return _connection_store(
+    return connection_store(
         organization=organization,
+        provider="pagerduty",
         region=region,
         subdomain=subdomain,
         purposes=purposes,
         acting_user=acting_user,
-        fields={
+        credentials={
             "auth_type": AuthType.API_KEY,
             "api_key": api_key,
             "access_token": "",
             "refresh_token": "",
             "access_token_expires_at": None,
             "granted_scopes": [],
-            "status": ConnectionStatus.CONNECTED,
-            "last_error": "",
-            "last_error_at": None,
         },
+        status=ConnectionStatus.CONNECTED,
     )
-
-
-def _connection_store(
-    *,
-    organization: Organization,
-    region: str,
-    subdomain: str,
-    purposes: list[str],
-    acting_user: Any,
-    fields: dict[str, Any],
-) -> Connection:
-    """Create the connection for this account, or bring a revoked or stale one back to life.
-
-    One row per organisation and PagerDuty account, so reconnecting keeps the synced data.
-    """
-    with transaction.atomic():
-        connection, created = Connection.objects.select_for_update().get_or_create(
-            organization=organization,
-            provider="pagerduty",
-            region=region,
-            subdomain=subdomain,
-            defaults={"auth_type": fields["auth_type"]},
-        )
-        for name, value in fields.items():
-            setattr(connection, name, value)
-        connection.purposes = purposes
-        connection.authorized_by = user_or_none(acting_user)
-        connection.connected_at = timezone.now()
-        connection.revoked_at = None
-        connection.revoked_by = None
-        connection.save()
-        audit_event_record(
-            organization=organization,
-            actor=acting_user,
-            action="connection.connect",
-            target=connection,
-            details={
-                "auth_type": connection.auth_type,
-                "region": region,
-                "purposes": purposes,
-                "granted_scopes": connection.granted_scopes,
-                "status": connection.status,
-                "new": created,
-            },
-        )
-    return connection
 
 
 # --- OAuth ---------------------------------------------------------------------------------------
@@ -233,9 +182,8 @@ def _region_from_identity(claims: oauth.IdentityClaims) -> str:
 def oauth_complete(
     *, organization: Organization, entry: dict, code: str, acting_user: Any
 ) -> Connection:
-    """Exchange the code (with the PKCE verifier), verify the id_token, store the connection.
-
-    Nothing is saved unless every step succeeds.
+    """Exchange the code (with the PKCE verifier), verify the id_token, store the connection
+    and queue its first sync. Nothing is saved unless every step succeeds.
     """
     try:
         tokens = oauth.exchange_code(
@@ -257,13 +205,14 @@ def oauth_complete(
         raise ConnectError(error.message) from None
     region = _region_from_identity(claims)
     missing = oauth.missing_scopes(tokens.granted_scopes)
-    return _connection_store(
+    return connection_store(
         organization=organization,
+        provider="pagerduty",
         region=region,
         subdomain=claims.subdomain,
         purposes=entry["purposes"],
         acting_user=acting_user,
-        fields={
+        credentials={
             "auth_type": AuthType.OAUTH,
             "account_id": claims.account_id,
             "remote_user_id": claims.user_id,
@@ -272,10 +221,9 @@ def oauth_complete(
             "access_token_expires_at": tokens.expires_at,
             "api_key": "",
             "granted_scopes": sorted(tokens.granted_scopes),
-            "status": ConnectionStatus.MISSING_SCOPES if missing else ConnectionStatus.CONNECTED,
-            "last_error": f"PagerDuty did not grant: {', '.join(missing)}." if missing else "",
-            "last_error_at": timezone.now() if missing else None,
         },
+        status=ConnectionStatus.MISSING_SCOPES if missing else ConnectionStatus.CONNECTED,
+        error_message=f"PagerDuty did not grant: {', '.join(missing)}." if missing else "",
     )
 
 
@@ -312,10 +260,11 @@ def connection_refresh_access_token(
                     "PagerDuty token refresh failed for connection %s: %s", locked.pk, error
                 )
                 return None
-            locked.status = ConnectionStatus.NEEDS_REAUTHORIZATION
-            locked.last_error = error.message
-            locked.last_error_at = timezone.now()
-            locked.save(update_fields=["status", "last_error", "last_error_at", "updated_at"])
+            connection_mark_status(
+                connection=locked,
+                status=ConnectionStatus.NEEDS_REAUTHORIZATION,
+                error_message=error.message,
+            )
             return None
         locked.access_token = tokens.access_token
         locked.refresh_token = tokens.refresh_token or locked.refresh_token
@@ -341,7 +290,7 @@ def client_for_connection(connection: Connection, **client_options: Any) -> Page
     if connection.status == ConnectionStatus.REVOKED:
         raise ConnectError("This connection was revoked.")
     if connection.auth_type == AuthType.API_KEY:
-        auth: Any = ApiKeyAuthorizer(connection.api_key)
+        auth: Authorizer = ApiKeyAuthorizer(connection.api_key)
     else:
         access_token = connection.access_token
         if connection.access_token_expires_soon():

@@ -41,7 +41,6 @@ REQUESTED_SCOPES: tuple[str, ...] = (
     "services.read",
     "incidents.read",
     "priorities.read",
-    "abilities.read",
     "licenses.read",
     "analytics.write",
 )

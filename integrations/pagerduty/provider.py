@@ -9,7 +9,6 @@ SCOPE_REASONS = {
     "services.read": "List services, so you can choose which ones are incident sources.",
     "incidents.read": "Read incidents, their status history and resolution notes.",
     "priorities.read": "Read incident priorities, to apply an SLA per priority.",
-    "abilities.read": "Check which features your PagerDuty plan includes.",
     "licenses.read": "Read license tiers and which user holds which, for spend per seat.",
     "analytics.write": (
         "Read each user's last sign-in and monthly incident counts. PagerDuty's analytics "

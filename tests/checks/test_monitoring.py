@@ -10,11 +10,11 @@ from django.urls import reverse
 
 from checks import services
 from checks.models import CheckStatus
-from checks.registry import CHECKS, check_get
+from checks.registry import check_get, check_list
 from tenants.models import AuditEvent
 from tests.checks.conftest import NOW
-from tests.checks.factories import DisclosureFactory, IncidentReviewFactory
 from tests.factories import RemoteIncidentFactory, RemoteServiceFactory
+from tests.incidents.factories import DataLossReviewFactory, DisclosureFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
@@ -49,7 +49,7 @@ def test_monitoring_lists_every_check_with_status_counts_and_trend(
     response = member_client.get(monitoring_url(organization))
 
     content = response.content.decode()
-    for check in CHECKS:
+    for check in check_list():
         assert check.title in content
     row = next(
         r for r in response.context["rows"] if r["check"].code == "incident_closed_within_sla"
@@ -60,7 +60,7 @@ def test_monitoring_lists_every_check_with_status_counts_and_trend(
         (NOW - timedelta(days=1)).date(),
         NOW.date(),
     ]
-    assert row["trend"][-1]["failing_percent"] == 50
+    assert row["trend"][-1]["failing_height"] == 14  # half of the 28-pixel bar
 
 
 def test_monitoring_before_connecting_says_where_to_connect(member_client, organization):
@@ -115,7 +115,7 @@ def test_evidence_csv_has_each_checks_incidents_with_late_resolutions_data_loss_
 ):
     late = make_incident(hours_ago=40, resolved_hours_ago=2, title="Late fix")
     lost = make_incident(hours_ago=5, resolved_hours_ago=1, title="Lost rows")
-    review = IncidentReviewFactory(
+    review = DataLossReviewFactory(
         incident=lost,
         data_loss="yes",
         data_kinds=["payment_data"],

@@ -122,25 +122,30 @@ def test_an_entity_can_have_one_active_special_case_per_check(
 def test_admin_marks_a_special_case_with_evidence_from_the_incident_page(
     admin_client, organization, failing_incident
 ):
-    url = reverse("checks:special_case_create", args=[organization.slug, failing_incident.pk])
-    page = admin_client.get(url + f"?check={CODE}")
+    url = reverse("checks:special_case_create", args=[organization.slug, CODE, failing_incident.pk])
+    page = admin_client.get(url)
     assert page.status_code == 200
     assert b"Reported incident should be closed in PagerDuty" in page.content
 
     response = admin_client.post(
         url,
         {
-            "check_code": CODE,
             "reason": "Synthetic monitoring test.",
             "evidence": SimpleUploadedFile("ticket.txt", b"Ticket OPS-12: planned test"),
         },
     )
 
     assert response.status_code == 302
+    assert response["Location"] == reverse(
+        "incidents:incident_detail", args=[organization.slug, failing_incident.pk]
+    )
     special_case = SpecialCase.objects.get()
     assert special_case.evidence_name == "ticket.txt"
     download = admin_client.get(
-        reverse("checks:special_case_evidence", args=[organization.slug, special_case.pk])
+        reverse(
+            "checks:special_case_evidence",
+            args=[organization.slug, CODE, failing_incident.pk, special_case.pk],
+        )
     )
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment;")
@@ -150,15 +155,15 @@ def test_admin_marks_a_special_case_with_evidence_from_the_incident_page(
 def test_special_case_without_a_reason_is_refused_beside_the_field(
     admin_client, organization, failing_incident
 ):
-    url = reverse("checks:special_case_create", args=[organization.slug, failing_incident.pk])
-    response = admin_client.post(url, {"check_code": CODE, "reason": ""})
+    url = reverse("checks:special_case_create", args=[organization.slug, CODE, failing_incident.pk])
+    response = admin_client.post(url, {"reason": ""})
     assert response.status_code == 400
     assert b'id="id_reason_error"' in response.content
     assert not SpecialCase.objects.exists()
 
 
 def test_withdraw_button_withdraws(admin_client, organization, failing_incident, admin_user):
-    special_case = services.special_case_create(
+    services.special_case_create(
         organization=organization,
         check=SLA_CHECK,
         entity_id=failing_incident.pk,
@@ -167,7 +172,7 @@ def test_withdraw_button_withdraws(admin_client, organization, failing_incident,
         acting_user=admin_user,
     )
     response = admin_client.post(
-        reverse("checks:special_case_withdraw", args=[organization.slug, special_case.pk])
+        reverse("checks:special_case_withdraw", args=[organization.slug, CODE, failing_incident.pk])
     )
     assert response.status_code == 302
     assert result_of(failing_incident, CODE).status == CheckStatus.FAILING
@@ -175,13 +180,17 @@ def test_withdraw_button_withdraws(admin_client, organization, failing_incident,
 
 def test_another_organisations_special_case_is_not_found(admin_client, organization):
     foreign = SpecialCaseFactory()
-    for name in ("checks:special_case_withdraw", "checks:special_case_evidence"):
-        response = admin_client.post(reverse(name, args=[organization.slug, foreign.pk]))
-        assert response.status_code == 404
+    entity = [organization.slug, foreign.check_code, foreign.entity_id]
+    for url in (
+        reverse("checks:special_case_withdraw", args=entity),
+        reverse("checks:special_case_evidence", args=[*entity, foreign.pk]),
+        reverse("checks:special_case_create", args=entity),
+    ):
+        assert admin_client.post(url).status_code == 404
     foreign.refresh_from_db()
     assert foreign.withdrawn_at is None
 
 
 def test_member_cannot_mark_special_cases(member_client, organization, failing_incident):
-    url = reverse("checks:special_case_create", args=[organization.slug, failing_incident.pk])
-    assert member_client.post(url, {"check_code": CODE, "reason": "x"}).status_code == 403
+    url = reverse("checks:special_case_create", args=[organization.slug, CODE, failing_incident.pk])
+    assert member_client.post(url, {"reason": "x"}).status_code == 403

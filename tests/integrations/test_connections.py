@@ -1,7 +1,5 @@
 """Connecting PagerDuty by API key, OAuth state handling, revoking, and credentials at rest."""
 
-import os
-
 import pytest
 import responses
 from django.core.management import call_command
@@ -252,7 +250,7 @@ def test_connect_command_then_revoke_command(organization, mocked_pagerduty, cap
 def test_credentials_survive_key_rotation(settings, organization):
     from cryptography.fernet import Fernet
 
-    from integrations.crypto import rotate
+    from sprintolike.crypto import rotate
 
     connection = ConnectionFactory(organization=organization, api_key="u+rotateme123")
     old_key = settings.CREDENTIALS_ENCRYPTION_KEYS[0]
@@ -263,7 +261,7 @@ def test_credentials_survive_key_rotation(settings, organization):
         cursor.execute("SELECT api_key FROM integrations_connection WHERE id = %s", [connection.pk])
         rotated = rotate(cursor.fetchone()[0])
     settings.CREDENTIALS_ENCRYPTION_KEYS = [new_key]
-    from integrations.crypto import decrypt
+    from sprintolike.crypto import decrypt
 
     assert decrypt(rotated) == "u+rotateme123"
 
@@ -278,22 +276,3 @@ def test_rotate_command_reencrypts_with_the_new_key(settings, organization):
     call_command("rotate_credentials_key")
     settings.CREDENTIALS_ENCRYPTION_KEYS = [new_key]
     assert Connection.objects.get(pk=connection.pk).api_key == "u+rotateme456"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_purging_a_connection_deletes_disclosure_evidence_files(organization, owner):
-    from django.core.files.base import ContentFile
-
-    from checks.models import Disclosure
-    from integrations.services import connection_revoke
-    from tests.checks.factories import DisclosureFactory
-
-    connection = ConnectionFactory(organization=organization)
-    disclosure = DisclosureFactory(review__incident__connection=connection)
-    disclosure.evidence.save("letter.txt", ContentFile(b"we told the regulator"), save=True)
-    stored = disclosure.evidence.path
-
-    connection_revoke(connection=connection, acting_user=owner, purge=True)
-
-    assert not Disclosure.objects.filter(pk=disclosure.pk).exists()
-    assert not os.path.exists(stored)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from integrations.models import AuthType, Connection, ConnectionStatus, RemoteIncident
 from integrations.pagerduty import oauth
 from integrations.pagerduty.connect import OAUTH_SESSION_KEY, client_for_connection
-from integrations.pagerduty.standin import DEFAULT_API_KEY
+from pagerduty_standin import DEFAULT_API_KEY
 from tests.factories import RemoteIncidentFactory
 
 pytestmark = [pytest.mark.standin, pytest.mark.django_db]
@@ -158,7 +158,7 @@ def test_expired_access_token_is_refreshed_and_the_refresh_token_rotated(
 def test_revoked_tokens_mark_the_connection_for_reauthorization(
     admin_client, organization, standin
 ):
-    from integrations.pagerduty.client import PagerDutyUnauthorized
+    from integrations.pagerduty.errors import PagerDutyUnauthorized
 
     follow_callback(
         admin_client, approve_on_standin(standin, start_oauth(admin_client, organization))
@@ -201,7 +201,7 @@ def test_revoke_then_connect_again(owner_client, organization, standin, purge):
 def test_purged_then_reconnected_account_is_synced_from_scratch(organization, owner, standin):
     from integrations.models import RemoteIncidentStatusChange
     from integrations.pagerduty.connect import connect_with_api_key
-    from integrations.pagerduty.sync import sync_connection
+    from integrations.pagerduty.sync.run import sync_connection
     from integrations.services import connection_revoke
 
     def connect() -> Connection:

@@ -6,7 +6,7 @@ from django.urls import reverse
 from tenants.models import Role
 from tenants.permissions import Action, Permissions, role_can
 from tests.factories import MembershipFactory, OrganizationFactory
-from tests.tenant_objects import FOREIGN_OBJECT_MAKERS
+from tests.foreign_objects import foreign_object_makers, kwargs_without_makers
 from tests.urlwalk import org_urls
 
 MEMBER_ACTIONS = {Action.VIEW, Action.EXPORT_EVIDENCE}
@@ -44,9 +44,11 @@ def test_org_pages_refuse_roles_without_the_action(client, role):
     organization = OrganizationFactory()
     user = MembershipFactory(organization=organization, role=role).user
     MembershipFactory(organization=organization, role=Role.OWNER)
-    ids = {name: make(organization) for name, make in FOREIGN_OBJECT_MAKERS.items()}
+    ids = {name: make(organization) for name, make in foreign_object_makers().items()}
     client.force_login(user)
-    for url in org_urls():
+    urls = org_urls()
+    assert not kwargs_without_makers(urls, ids), "Add makers to tests/<app>/objects.py"
+    for url in urls:
         action = url.callback.required_action
         path = reverse(
             url.name, kwargs={"org_slug": organization.slug, **{k: ids[k] for k in url.kwargs}}

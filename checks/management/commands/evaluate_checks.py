@@ -4,8 +4,8 @@ from argparse import RawDescriptionHelpFormatter
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
 from checks.evaluation import EvaluationError, organization_evaluate
-from checks.registry import CHECKS
-from checks.selectors import check_report
+from checks.registry import check_list
+from checks.report import check_report
 from tenants.models import Organization
 
 
@@ -26,11 +26,12 @@ JSON shape (--json), stable; keys are always present, null when they do not appl
                  "special_cases": 0},                    # special cases count as passing
       "failing": [ENTITY, ...],                          # by deadline, then id
       "due":     [ENTITY, ...]}]}
-  ENTITY = {"entity_type": "incident|account",
-            "pagerduty_id": "Q1ABCDEF",         # PagerDuty's id of the incident or user
-            "number": 42,                       # incident number; null for accounts
-            "email": null,                      # account email; null for incidents
-            "title": "...", "deadline": "<ISO 8601>|null", "detail": "..."}
+  ENTITY = {"entity_type": "incident|account|...", # a registered entity kind
+            "pagerduty_id": "Q1ABCDEF",         # the entity's id where it comes from
+            "number": 42,                       # incident number; null for other kinds
+            "email": null,                      # account email; null for other kinds
+            "title": "...", "deadline": "<ISO 8601>|null", "detail": "...",
+            ...}                                # a kind may add keys of its own
 """
 
 
@@ -59,7 +60,7 @@ class Command(BaseCommand):
             organization_evaluate(organization=organization)
         except EvaluationError as error:
             raise CommandError(str(error)) from None
-        report = check_report(organization=organization, checks=CHECKS)
+        report = check_report(organization=organization, checks=check_list())
         if as_json:
             self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
             return

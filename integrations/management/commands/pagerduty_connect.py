@@ -2,7 +2,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations.models import Purpose, Region
 from integrations.pagerduty.connect import ConnectError, connect_with_api_key
-from integrations.services import connection_after_connect
 from tenants.models import Organization
 
 
@@ -18,7 +17,10 @@ def parse_purposes(value: str) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "Connect an organisation to PagerDuty with a read-only REST API key (checked first)."
+    help = (
+        "Connect an organisation to PagerDuty with a read-only REST API key (checked first); "
+        "its first sync is queued."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--org", required=True, help="Organisation slug")
@@ -44,7 +46,6 @@ class Command(BaseCommand):
             )
         except ConnectError as error:
             raise CommandError(str(error)) from None
-        connection_after_connect(connection=connection)
         self.stdout.write(
             f"Connected {organization.slug} to PagerDuty account {connection.subdomain} "
             f"({connection.get_region_display()}) for {', '.join(connection.purposes)}."

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.models import Connection, ConnectionStatus
+from integrations.models import Connection
 from integrations.providers import provider_get
 from integrations.services import connection_revoke
 
@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, org: str, subdomain: str | None, purge: bool, **options) -> None:
         connections = Connection.objects.filter(
             organization__slug=org, provider="pagerduty"
-        ).exclude(status=ConnectionStatus.REVOKED)
+        ).not_revoked()
         if subdomain:
             connections = connections.filter(subdomain=subdomain)
         if not connections:

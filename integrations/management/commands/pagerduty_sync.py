@@ -5,8 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.models import ConnectionStatus, SyncRun, SyncRunStatus, SyncTrigger
-from integrations.pagerduty.sync import SyncRefused, sync_connection
+from integrations.models import SyncRun, SyncRunStatus, SyncTrigger
+from integrations.pagerduty.sync.lease import SyncRefused
+from integrations.pagerduty.sync.run import sync_connection
 from tenants.models import Organization
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         organization = Organization.objects.filter(slug=options["org"]).first()
         if organization is None:
             raise CommandError(f"No organisation with slug {options['org']!r}.")
-        connections = organization.connections.exclude(status=ConnectionStatus.REVOKED)
+        connections = organization.connections.not_revoked()
         if options["connection"]:
             connections = connections.filter(pk=options["connection"])
         if not connections.exists():

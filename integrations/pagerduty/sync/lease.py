@@ -73,11 +73,7 @@ class SyncLease:
 
     def renew(self) -> None:
         expires_at = timezone.now() + LEASE_DURATION
-        renewed = (
-            self._mine()
-            .exclude(status=ConnectionStatus.REVOKED)
-            .update(sync_lease_expires_at=expires_at)
-        )
+        renewed = self._mine().not_revoked().update(sync_lease_expires_at=expires_at)
         if not renewed:
             raise SyncLeaseLost(
                 "The sync stopped: the connection was revoked, or the sync stalled so long that "
@@ -96,7 +92,7 @@ def sync_lease_acquire(*, connection: Connection) -> SyncLease:
     expires_at = now + LEASE_DURATION
     acquired = (
         Connection.objects.filter(pk=connection.pk)
-        .exclude(status=ConnectionStatus.REVOKED)
+        .not_revoked()
         .filter(Q(sync_lease_expires_at__isnull=True) | Q(sync_lease_expires_at__lte=now))
         .update(sync_lease_expires_at=expires_at, last_sync_started_at=now)
     )

@@ -9,12 +9,17 @@ message instead of storing a half-empty row.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
 
 from integrations.models import IncidentStatus
-from integrations.pagerduty.client import PagerDutyMalformedResponse, parse_pagerduty_datetime
+from integrations.pagerduty.datetimes import parse_pagerduty_datetime
+from integrations.pagerduty.errors import PagerDutyMalformedResponse
+from sprintolike.yes_no import yes_no
 
 NAME_MAX_LENGTH = 255
 EMAIL_MAX_LENGTH = 254
@@ -31,14 +36,10 @@ STATUS_AFTER_LOG_ENTRY = {
 ACKNOWLEDGE_KIND = "acknowledge"
 RESOLVE_KIND = "resolve"
 NOTE_KIND = "annotate"
-# Log entry kinds whose arrival can change what we derive from an incident's history.
-HISTORY_KINDS = frozenset({ACKNOWLEDGE_KIND, RESOLVE_KIND, NOTE_KIND})
 # A note written this long before the resolve still counts as the resolution note: PagerDuty's
 # "resolve with a note" adds the note a moment before the resolve entry.
 RESOLUTION_NOTE_LEEWAY = timedelta(minutes=2)
 
-_TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on"})
-_FALSE_WORDS = frozenset({"false", "no", "n", "0", "off", "none"})
 _NAME_SEPARATORS = re.compile(r"[\s_\-]+")
 
 
@@ -53,6 +54,27 @@ def required_id(item: Mapping[str, Any], what: str) -> str:
 def _text(value: Any, max_length: int | None = None) -> str:
     text = "" if value is None else str(value)
     return text[:max_length] if max_length else text
+
+
+def web_url(value: Any) -> str:
+    """A link into PagerDuty's web app that is safe to render, else "".
+
+    ``html_url`` comes from outside and becomes a clickable link: only ``https://`` is kept
+    (a ``javascript:`` or ``data:`` URL would run in our pages), plus, in development, URLs under
+    the configured API base (the local stand-in speaks plain HTTP on loopback).
+    """
+    text = _text(value, URL_MAX_LENGTH).strip()
+    parts = urlsplit(text)
+    if parts.scheme == "https" and parts.hostname:
+        return text
+    development_base = settings.PAGERDUTY_API_URL.rstrip("/") + "/"
+    if (
+        settings.DEBUG
+        and development_base.startswith("http://")
+        and text.startswith(development_base)
+    ):
+        return text
+    return ""
 
 
 def reference_id(value: Any) -> str:
@@ -75,7 +97,7 @@ def service_fields(service: Mapping[str, Any]) -> dict[str, Any]:
         "name": _text(service.get("name") or service.get("summary"), NAME_MAX_LENGTH),
         "description": _text(service.get("description")),
         "status": _text(service.get("status"), 30),
-        "html_url": _text(service.get("html_url"), URL_MAX_LENGTH),
+        "html_url": web_url(service.get("html_url")),
         "email_addresses": sorted(addresses),
         "last_incident_at": parse_pagerduty_datetime(service.get("last_incident_timestamp")),
         "removed_at": None,
@@ -121,7 +143,7 @@ def account_fields(user: Mapping[str, Any]) -> dict[str, Any]:
         "job_title": _text(user.get("job_title"), NAME_MAX_LENGTH),
         "time_zone": _text(user.get("time_zone"), SHORT_TEXT_MAX_LENGTH),
         "teams": teams,
-        "html_url": _text(user.get("html_url"), URL_MAX_LENGTH),
+        "html_url": web_url(user.get("html_url")),
         "invitation_pending": bool(user.get("invitation_sent")),
         "removed_at": None,
     }
@@ -174,7 +196,7 @@ def incident_fields(
         "last_status_change_at": last_status_change_at,
         "updated_at_remote": parse_pagerduty_datetime(incident.get("updated_at")),
         "alert_count": alert_count if isinstance(alert_count, int) and alert_count >= 0 else 0,
-        "html_url": _text(incident.get("html_url"), URL_MAX_LENGTH),
+        "html_url": web_url(incident.get("html_url")),
     }
 
 
@@ -241,28 +263,6 @@ def _is_data_loss_name(name: Any) -> bool:
     return "dataloss" in _NAME_SEPARATORS.sub("", _text(name).lower())
 
 
-def _yes_no(value: Any) -> bool | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return value != 0
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if word in _TRUE_WORDS:
-            return True
-        if word in _FALSE_WORDS or not word:
-            return False
-        return None
-    if isinstance(value, Sequence):
-        answers = [_yes_no(item) for item in value]
-        if any(answer is True for answer in answers):
-            return True
-        return False if answers and all(answer is False for answer in answers) else None
-    return None
-
-
 def custom_field_values(fields: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], bool | None]:
     """Raw ``{field name: value}`` and the data-loss answer, from
     ``GET /incidents/{id}/custom_fields/values``.
@@ -285,5 +285,30 @@ def custom_field_values(fields: Iterable[Mapping[str, Any]]) -> tuple[dict[str, 
             _is_data_loss_name(field.get("name")) or _is_data_loss_name(field.get("display_name"))
         ):
             found_data_loss_field = True
-            data_loss = _yes_no(field.get("value"))
+            data_loss = yes_no(field.get("value"))
     return raw, data_loss
+
+
+def _optional_bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _optional_count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def analytics_user_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row of ``POST /analytics/raw/users``: last sign-in and on-call facts.
+
+    These are the only activity facts PagerDuty gives (about a day behind); a field PagerDuty
+    did not send stays unknown (None) rather than becoming a "no".
+    """
+    return {
+        "last_sign_in_at": parse_pagerduty_datetime(row.get("last_sign_in_at")),
+        "signed_up": _optional_bool(row.get("signed_up")),
+        "on_schedule": _optional_bool(row.get("on_schedule")),
+        "schedules_count": _optional_count(row.get("schedules_count")),
+        "on_escalation_policy": _optional_bool(row.get("on_escalation_policy")),
+        "escalation_policies_count": _optional_count(row.get("escalation_policies_count")),
+        "downloaded_mobile_app": _optional_bool(row.get("downloaded_mobile_app")),
+    }

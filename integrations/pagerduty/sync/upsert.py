@@ -3,7 +3,8 @@
 One query reads the rows already stored for the page's external ids; new rows are inserted in
 one statement (``COPY`` on PostgreSQL) and only rows whose values changed are written, with one
 UPDATE of just the changed columns. Running the same page twice therefore writes nothing the
-second time. Callers wrap each page in its own transaction.
+second time. Each page is written in its own transaction (``upsert_page``), so a failure keeps
+what was stored before it.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 
 from integrations.models import Connection
 from sprintolike.bulk import bulk_update_rows, chunks
 
-Item = TypeVar("Item")
 # Receives the stored row (None for a new one) and the page's values; may edit the values.
 Adjust = Callable[[models.Model | None, dict[str, Any]], None]
 REMOVAL_BATCH_SIZE = 500
@@ -219,6 +219,31 @@ def upsert_records(
         counts.created += len(new_rows)
         counts.updated += len(changed_rows)
     return result
+
+
+def upsert_page(
+    model: type[models.Model],
+    *,
+    connection: Connection,
+    records: Mapping[str, dict[str, Any]],
+    now: datetime,
+    counts: ResourceCounts | None = None,
+    adjust: Adjust | None = None,
+    create: bool = True,
+    statistics: BulkLoadStatistics | None = None,
+) -> UpsertResult:
+    """``upsert_records`` for one page, in its own transaction."""
+    with transaction.atomic():
+        return upsert_records(
+            model,
+            connection=connection,
+            records=records,
+            now=now,
+            counts=counts,
+            adjust=adjust,
+            create=create,
+            statistics=statistics,
+        )
 
 
 def mark_removed(

@@ -60,7 +60,7 @@ class Command(BaseCommand):
     def _seed_staff(self, organization: Organization, *, seed: int, user_count: int) -> None:
         """Staff who mostly match the stand-in's PagerDuty users, so access checks have a story:
         most accounts belong to active staff, a few to people who left, some to nobody."""
-        from integrations.pagerduty.standin import generate_dataset
+        from pagerduty_standin import generate_dataset
 
         rng = random.Random(seed)
         roles = [OrgRole.objects.create(organization=organization, name=n) for n in DEMO_ORG_ROLES]
@@ -99,7 +99,6 @@ class Command(BaseCommand):
 
     def _connect(self, *, organization: Organization, user, url: str, api_key: str) -> None:
         from integrations.pagerduty.connect import ConnectError, connect_with_api_key
-        from integrations.services import connection_after_connect
 
         if organization.connections.exists():
             return
@@ -122,7 +121,6 @@ class Command(BaseCommand):
             )
         except ConnectError as error:
             raise CommandError(f"Could not connect the demo to the stand-in: {error}") from None
-        connection_after_connect(connection=connection)
         self.stdout.write(
             f"Connected the demo org to the PagerDuty stand-in ({connection.subdomain})."
         )

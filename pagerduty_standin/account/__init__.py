@@ -1,0 +1,1 @@
+"""The stand-in's PagerDuty account: its records, indexes, log entries, changes and metrics."""

@@ -1,0 +1,1 @@
+"""PagerDuty Scoped OAuth as the stand-in plays it: provider (codes, tokens, PKCE), pages, endpoints."""
