@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from integrations.crypto import EncryptedTextField
 from integrations.pagerduty.roles import role_label
+from sprintolike.crypto import EncryptedTextField
 
 
 class Purpose(models.TextChoices):

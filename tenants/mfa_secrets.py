@@ -2,14 +2,14 @@
 
 allauth keeps them in `mfa.Authenticator.data` and calls the MFA adapter's `encrypt`/`decrypt`
 around each use; `tenants.adapters.MFAAdapter` sends those calls here. The keys and their
-rotation are the PagerDuty credentials' (`integrations.crypto`, CREDENTIALS_ENCRYPTION_KEYS).
+rotation are the PagerDuty credentials' (`sprintolike.crypto`, CREDENTIALS_ENCRYPTION_KEYS).
 """
 
 from typing import Any
 
 from django.db import transaction
 
-from integrations import crypto
+from sprintolike import crypto
 
 # Every Fernet token starts with its version byte 0x80 and a 64-bit timestamp whose high bytes
 # are zero for centuries: base64 "gAAAAA". A TOTP secret (base32, upper case) or a recovery seed

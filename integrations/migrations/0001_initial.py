@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import integrations.crypto
+import sprintolike.crypto
 from django.conf import settings
 from django.db import migrations, models
 
@@ -32,9 +32,9 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('connected', 'Connected'), ('needs_reauthorization', 'Needs re-authorization'), ('missing_scopes', 'Missing permissions'), ('error', 'Error'), ('revoked', 'Revoked')], default='connected', max_length=30)),
                 ('last_error', models.TextField(blank=True)),
                 ('last_error_at', models.DateTimeField(blank=True, null=True)),
-                ('access_token', integrations.crypto.EncryptedTextField(blank=True, default='', editable=False)),
-                ('refresh_token', integrations.crypto.EncryptedTextField(blank=True, default='', editable=False)),
-                ('api_key', integrations.crypto.EncryptedTextField(blank=True, default='', editable=False)),
+                ('access_token', sprintolike.crypto.EncryptedTextField(blank=True, default='', editable=False)),
+                ('refresh_token', sprintolike.crypto.EncryptedTextField(blank=True, default='', editable=False)),
+                ('api_key', sprintolike.crypto.EncryptedTextField(blank=True, default='', editable=False)),
                 ('access_token_expires_at', models.DateTimeField(blank=True, null=True)),
                 ('connected_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('revoked_at', models.DateTimeField(blank=True, null=True)),

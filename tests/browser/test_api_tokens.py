@@ -41,8 +41,9 @@ def test_admin_creates_uses_and_revokes_a_token(page, screenshot, sign_in, live_
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot("listed-narrow")
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.click("button:has-text('Revoke')")
+    page.click("summary:has-text('Revoke')")
+    screenshot("revoke-confirm")
+    page.click("button:has-text('Yes, revoke')")
     page.wait_for_selector(".badge.revoked")
     assert ApiToken.objects.get().revoked_at is not None
     assert requests.get(api_url, headers=headers, timeout=10).status_code == 401

@@ -250,7 +250,7 @@ def test_connect_command_then_revoke_command(organization, mocked_pagerduty, cap
 def test_credentials_survive_key_rotation(settings, organization):
     from cryptography.fernet import Fernet
 
-    from integrations.crypto import rotate
+    from sprintolike.crypto import rotate
 
     connection = ConnectionFactory(organization=organization, api_key="u+rotateme123")
     old_key = settings.CREDENTIALS_ENCRYPTION_KEYS[0]
@@ -261,7 +261,7 @@ def test_credentials_survive_key_rotation(settings, organization):
         cursor.execute("SELECT api_key FROM integrations_connection WHERE id = %s", [connection.pk])
         rotated = rotate(cursor.fetchone()[0])
     settings.CREDENTIALS_ENCRYPTION_KEYS = [new_key]
-    from integrations.crypto import decrypt
+    from sprintolike.crypto import decrypt
 
     assert decrypt(rotated) == "u+rotateme123"
 

@@ -11,7 +11,7 @@ from django.apps import apps
 from django.db import connection
 from django.urls import reverse
 
-from integrations import crypto
+from sprintolike import crypto
 from tenants.mfa_secrets import authenticators_encrypt, is_encrypted, mfa_secrets_reencrypt
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.security.mfa import totp_code, totp_enable
@@ -112,6 +112,20 @@ def test_reencrypt_moves_secrets_to_the_new_key(settings, client, user):
     assert crypto.decrypt(stored) == secret
     sign_in_with_totp(client, user, secret)
     assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_the_rotate_command_reencrypts_mfa_secrets_too(settings, user, capsys):
+    from django.core.management import call_command
+
+    secret = totp_enable(user)
+    new_key = Fernet.generate_key().decode()
+    settings.CREDENTIALS_ENCRYPTION_KEYS = [new_key, *settings.CREDENTIALS_ENCRYPTION_KEYS]
+
+    call_command("rotate_credentials_key")
+
+    settings.CREDENTIALS_ENCRYPTION_KEYS = [new_key]
+    assert crypto.decrypt(Authenticator.objects.get(user=user).data["secret"]) == secret
+    assert "Re-encrypted 1 MFA authenticator(s)." in capsys.readouterr().out
 
 
 def test_admin_never_shows_the_secret(client, user):
