@@ -7,5 +7,6 @@ class ApiConfig(AppConfig):
     verbose_name = "REST API"
 
     def ready(self) -> None:
-        # drf-spectacular finds the Bearer token scheme through this extension.
-        from api import schema  # noqa: F401
+        # drf-spectacular finds the Bearer token scheme through this extension; the audit log
+        # learns how token events read.
+        from api import audit, schema  # noqa: F401

@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.models import ApiToken
+from sprintolike.audit_context import audit_facts_reset, audit_facts_set
 from tenants.access import membership_for
 from tenants.models import Organization
 from tenants.permissions import Action, Permissions, role_can
@@ -90,6 +91,16 @@ class OrgScopedApiView(GenericAPIView):
             raise NotAuthenticated("Send an API token: “Authorization: Bearer <token>”.")
         request.organization = self.organization
         request.can = Permissions(self.role)
+        if token is not None:
+            self._audit_facts = audit_facts_set(
+                api_token={"id": token.pk, "name": token.name, "last_four": token.last_four}
+            )
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any):
+        if getattr(self, "_audit_facts", None) is not None:
+            audit_facts_reset(self._audit_facts)
+            self._audit_facts = None
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def action_for(self, method: str | None) -> Action:
         if method in SAFE_METHODS or self.write_action is None:

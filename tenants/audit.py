@@ -55,7 +55,14 @@ class AuditEntry:
 
     @property
     def actor_label(self) -> str:
-        return self.event.actor.email if self.event.actor else "System"
+        if self.event.actor:
+            return self.event.actor.email
+        token = (
+            self.event.details.get("api_token") if isinstance(self.event.details, Mapping) else None
+        )
+        if isinstance(token, Mapping):  # a change made through the REST API (api.base)
+            return f"API token “{token.get('name', '')}” (…{token.get('last_four', '')})"
+        return "System"
 
     @property
     def details_text(self) -> str:

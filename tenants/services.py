@@ -16,6 +16,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.text import slugify
 
+from sprintolike.audit_context import audit_facts
 from tenants.models import (
     INVITATION_LIFETIME,
     AuditEvent,
@@ -50,7 +51,7 @@ def audit_event_record(
         target_type=target._meta.label if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target=str(target)[:300] if target is not None else "",
-        details=details or {},
+        details={**(details or {}), **audit_facts()},  # e.g. the API token behind the change
     )
 
 

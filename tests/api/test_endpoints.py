@@ -289,6 +289,12 @@ def test_admin_token_creates_updates_and_offboards_staff(api, organization, data
         .order_by("pk")
         .values_list("action", flat=True)
     ) == ["staff.create", "staff.update", "staff.offboard"]
+    event = AuditEvent.objects.get(target_id=str(staff_id), action="staff.offboard")
+    assert event.actor is None
+    assert event.details["api_token"]["last_four"] == admin_token[-4:]
+    from tenants.audit import audit_entry
+
+    assert audit_entry(event).actor_label.startswith("API token “")
 
 
 # --- Connections and syncs ---------------------------------------------------------------------

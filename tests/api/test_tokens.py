@@ -38,6 +38,8 @@ def test_admin_creates_a_token_shown_once_and_stored_hashed(admin_client, organi
     assert f"spl_…{token.last_four}".encode() in listing.content
     event = AuditEvent.objects.get(action="api_token.create")
     assert secret not in str(event.details) and event.details["last_four"] == token.last_four
+    log = admin_client.get(reverse("tenants:audit_log", args=[organization.slug]))
+    assert f"Created member API token “Nightly export” (…{token.last_four})".encode() in log.content
 
 
 def test_revoking_refuses_the_token_at_once(admin_client, api, organization):
