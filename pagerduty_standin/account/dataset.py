@@ -408,7 +408,9 @@ class Dataset:
                 "license_allocations": len(self.license_allocations()),
                 "incidents": len(self.incidents),
                 "incidents_by_status": by_status,
-                "notifications": sum(len(incident.notification_types) for incident in self.incidents),
+                "notifications": sum(
+                    len(incident.notification_types) for incident in self.incidents
+                ),
                 "incidents_with_priority": sum(
                     1 for incident in self.incidents if incident.priority_index >= 0
                 ),

@@ -30,7 +30,9 @@ class NotificationRecord:
 
     @property
     def id(self) -> str:
-        return NOTIFICATION_ID_PREFIX + to_base36(self.incident_index, 6) + to_base36(self.offset, 2)
+        return (
+            NOTIFICATION_ID_PREFIX + to_base36(self.incident_index, 6) + to_base36(self.offset, 2)
+        )
 
 
 def incident_notifications(incident: Incident) -> Iterator[NotificationRecord]:

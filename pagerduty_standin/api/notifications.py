@@ -71,8 +71,4 @@ def render_notification(renderer: Renderer, record: NotificationRecord) -> dict[
     }
 
 
-ROUTES = (
-    Route(
-        "GET", "/notifications", list_notifications, "rest", "users:notifications.read"
-    ),
-)
+ROUTES = (Route("GET", "/notifications", list_notifications, "rest", "users:notifications.read"),)

@@ -195,9 +195,7 @@ class UsageStep:
         self, sync: SyncContext, months: list[date], per_month: Counter[tuple[date, str]]
     ) -> None:
         """Replace the counts of the months read (every known type, zero included)."""
-        types = sorted(
-            set(NOTIFICATION_TYPES) | {kind for _, kind in per_month if kind}
-        )
+        types = sorted(set(NOTIFICATION_TYPES) | {kind for _, kind in per_month if kind})
         with transaction.atomic():
             RemoteNotificationCount.objects.filter(
                 connection=sync.connection, month__in=months
