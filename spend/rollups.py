@@ -30,12 +30,18 @@ def _as_date(value: date | datetime) -> date:
 
 def service_tiers_sync(*, service: SaasService) -> list[ServiceTier]:
     """PagerDuty's tiers come from its licenses (and from accounts' role groups when licenses
-    could not be read); a new tier starts at the published list price."""
+    could not be read). A new tier starts at the published list price, with the seats bought
+    PagerDuty reports (allocated + still available; none when unlimited)."""
     if not (service.is_pagerduty and service.connection_id):
         return list(service.tiers.all())
     wanted: dict[str, str] = {}
+    purchased: dict[str, int] = {}
     for license_tier in RemoteLicense.objects.filter(connection_id=service.connection_id):
         wanted[license_tier.name] = license_tier.role_group
+        if license_tier.allocated_count is not None and license_tier.available_count is not None:
+            purchased[license_tier.name] = (
+                license_tier.allocated_count + license_tier.available_count
+            )
     for name, role_group in seats_by_tier(connection_id=service.connection_id):
         wanted.setdefault(name, role_group)
     existing = {tier.name: tier for tier in service.tiers.all()}
@@ -51,6 +57,7 @@ def service_tiers_sync(*, service: SaasService) -> list[ServiceTier]:
             name=name,
             role_group=role_group,
             price_per_seat_cents=rules.default_price_cents(name, role_group),
+            seats_bought=purchased.get(name),
             position=position,
         )
         position += 1
@@ -161,3 +168,15 @@ def spend_refresh_service(*, service: SaasService, now: datetime | None = None) 
     service_tiers_sync(service=service)
     usage_rollup_refresh(service=service, now=now)
     insight_findings_refresh(service=service, now=now)
+
+
+def spend_refresh_organization(*, organization_id: int, now: datetime | None = None) -> int:
+    """Refresh every integrated service of an organisation; returns how many."""
+    services = SaasService.objects.filter(
+        organization_id=organization_id, catalog_key="pagerduty", connection__isnull=False
+    ).select_related("organization")
+    count = 0
+    for service in services:
+        spend_refresh_service(service=service, now=now)
+        count += 1
+    return count

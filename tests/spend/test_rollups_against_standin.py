@@ -74,8 +74,16 @@ def test_spend_report_has_every_synced_month_and_prices_from_list_prices(
     tiers = {tier["name"]: tier for tier in pagerduty["tiers"]}
     assert tiers["Business (Full User)"]["price_per_seat_cents"] == 4100
     assert tiers["Business (Stakeholder)"]["price_per_seat_cents"] == 300
+    licenses = {license.name: license for license in synced[0].dataset.licenses}
+    assert tiers["Business (Full User)"]["seats_bought"] == (
+        licenses["Business (Full User)"].purchased
+    )
     assert pagerduty["monthly_spend_cents"] == sum(
-        tier["seats_used"] * tier["price_per_seat_cents"] for tier in pagerduty["tiers"]
+        tier["seats_bought"] * tier["price_per_seat_cents"] for tier in pagerduty["tiers"]
+    )
+    unused = next(item for item in pagerduty["insights"] if item["code"] == "unused_seats")
+    assert unused["count"] == sum(
+        tier["seats_bought"] - tier["seats_used"] for tier in pagerduty["tiers"]
     )
     assert pagerduty["members"]["total"] == synced[0].dataset.summary()["users"]
     assert [row["month"] for row in pagerduty["usage"]] == sorted(

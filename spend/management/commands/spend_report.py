@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from spend.money import format_cents
 from spend.report import spend_report
+from spend.rollups import spend_refresh_organization
 from tenants.models import Organization
 
 
@@ -13,11 +14,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--org", required=True, help="Organisation slug")
         parser.add_argument("--json", action="store_true", help="Print the stable JSON report")
+        parser.add_argument(
+            "--no-refresh",
+            action="store_true",
+            help="Report the stored rollups as they are (by default they are recomputed from the "
+            "synced records first; PagerDuty is never called)",
+        )
 
-    def handle(self, *args, org: str, json: bool, **options) -> None:
+    def handle(self, *args, org: str, json: bool, no_refresh: bool, **options) -> None:
         organization = Organization.objects.filter(slug=org).first()
         if organization is None:
             raise CommandError(f"No organisation with slug {org!r}.")
+        if not no_refresh:
+            spend_refresh_organization(organization_id=organization.pk)
         report = spend_report(organization=organization)
         if json:
             self.stdout.write(_dumps(report))
