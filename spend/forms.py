@@ -92,15 +92,15 @@ class ServiceSettingsForm(forms.Form):
         self.tier_rows = []
         for tier in tiers:
             self.fields[f"price_{tier.pk}"] = PriceField(
-                label=f"{tier.name}: price per user per month", required=False
+                label="Price per user per month", required=False
             )
             self.fields[f"seats_bought_{tier.pk}"] = seats_field(
-                f"{tier.name}: seats bought",
+                "Seats bought",
                 help_text="Optional. When set, spend counts the seats bought.",
             )
             row = [self[f"price_{tier.pk}"], self[f"seats_bought_{tier.pk}"]]
             if not service.is_pagerduty:
-                self.fields[f"seats_used_{tier.pk}"] = seats_field(f"{tier.name}: seats in use")
+                self.fields[f"seats_used_{tier.pk}"] = seats_field("Seats in use")
                 row.append(self[f"seats_used_{tier.pk}"])
             self.tier_rows.append((tier, row))
 

@@ -209,6 +209,26 @@ def service_configure(
     """What ``spend_configure`` does: price tiers by name; unknown tiers are refused."""
     if service_key != PAGERDUTY_KEY:
         raise SpendError(f"Unknown service {service_key!r}: only 'pagerduty' can be configured.")
+    with transaction.atomic():  # refused input adds nothing
+        return _service_configure(
+            organization=organization,
+            prices_cents=prices_cents,
+            seats_bought=seats_bought,
+            renewal_date=renewal_date,
+            currency=currency,
+            acting_user=acting_user,
+        )
+
+
+def _service_configure(
+    *,
+    organization: Organization,
+    prices_cents: dict[str, int],
+    seats_bought: dict[str, int],
+    renewal_date: date | None,
+    currency: str | None,
+    acting_user: Any,
+) -> SaasService:
     service = service_add_pagerduty(organization=organization, acting_user=acting_user)
     tiers = {tier.name: tier for tier in service.tiers.all()}
     unknown = sorted((set(prices_cents) | set(seats_bought)) - set(tiers))

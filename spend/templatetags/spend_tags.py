@@ -59,12 +59,13 @@ def bar_chart(
                 "label_x": x + BAR_WIDTH // 2,
             }
         )
+    divisions = next((count for count in (5, 4, 2) if axis_max % count == 0), 1)
     ticks = [
         {
-            "value": axis_max * fraction // 4,
-            "y": round(bottom - CHART_PLOT_HEIGHT * fraction / 4, 1),
+            "value": axis_max * step // divisions,
+            "y": round(bottom - CHART_PLOT_HEIGHT * step / divisions, 1),
         }
-        for fraction in range(5)
+        for step in range(divisions + 1)
     ]
     width = CHART_LEFT + max(1, len(points)) * BAR_SLOT_WIDTH + 8
     return {
