@@ -85,18 +85,26 @@ def service_tier_figures(*, service: SaasService) -> list[tuple[ServiceTier, rul
 # -- members -----------------------------------------------------------------------------------
 
 
-def member_staff_match(*, organization: Organization, accounts: QuerySet) -> QuerySet:
-    """Annotate accounts with the staff member they belong to (``staff_name``,
-    ``staff_status``), matched by email in SQL.
+STAFF_MATCH_FIELDS = ("pk", "name", "status")
+
+
+def member_staff_match(
+    *,
+    organization: Organization,
+    accounts: QuerySet,
+    fields: tuple[str, ...] = STAFF_MATCH_FIELDS,
+) -> QuerySet:
+    """Annotate accounts with the staff member they belong to (``staff_pk``, ``staff_name``,
+    ``staff_status``; only the ``fields`` asked for), matched by email in SQL.
 
     Emails are stored lower case on both sides, so equality is a case-insensitive match.
     Access management identifies accounts more precisely; point this one function at it.
     """
-    staff = StaffMember.objects.filter(organization=organization, email=OuterRef("email"))
+    staff = StaffMember.objects.filter(
+        organization=organization, email=OuterRef("email")
+    ).order_by()
     return accounts.annotate(
-        staff_id=Subquery(staff.values("pk")[:1]),
-        staff_name=Subquery(staff.values("name")[:1]),
-        staff_status=Subquery(staff.values("status")[:1]),
+        **{f"staff_{field}": Subquery(staff.values(field)[:1]) for field in fields}
     )
 
 
@@ -240,7 +248,9 @@ def member_facts(*, service: SaasService, now: datetime) -> list[rules.MemberFac
     accounts = RemoteAccount.objects.filter(
         connection_id=service.connection_id, removed_at__isnull=True
     ).annotate(**account_tier_expressions())
-    accounts = member_staff_match(organization=service.organization, accounts=accounts)
+    accounts = member_staff_match(
+        organization=service.organization, accounts=accounts, fields=("status",)
+    )
     return [
         rules.MemberFacts(
             account_id=row["pk"],
