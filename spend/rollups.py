@@ -154,12 +154,20 @@ def insight_findings_refresh(*, service: SaasService, now: datetime | None = Non
             realized_at__isnull=True,
             pk__in=[finding.pk for key, finding in existing.items() if key in named],
         ).update(last_named_at=now)
-        removed_accounts = RemoteAccount.objects.filter(
-            connection_id=service.connection_id, removed_at__isnull=False
-        ).values("pk")
-        InsightFinding.objects.filter(
-            service=service, realized_at__isnull=True, account_id__in=removed_accounts
-        ).update(realized_at=now)
+        open_account_ids = list(
+            InsightFinding.objects.filter(service=service, realized_at__isnull=True)
+            .values_list("account_id", flat=True)
+            .distinct()
+        )
+        removed_account_ids = list(
+            RemoteAccount.objects.filter(
+                pk__in=open_account_ids, removed_at__isnull=False
+            ).values_list("pk", flat=True)
+        )
+        if removed_account_ids:
+            InsightFinding.objects.filter(
+                service=service, realized_at__isnull=True, account_id__in=removed_account_ids
+            ).update(realized_at=now)
 
 
 def spend_refresh_service(*, service: SaasService, now: datetime | None = None) -> None:

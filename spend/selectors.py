@@ -108,6 +108,16 @@ def member_staff_match(
     )
 
 
+def member_staff_statuses(*, organization: Organization) -> dict[str, str]:
+    """Staff status by (lower-case) email: the same match as ``member_staff_match``, read once
+    for rules that look at every account (one indexed scan instead of a lookup per account)."""
+    return dict(
+        StaffMember.objects.filter(organization=organization)
+        .order_by()
+        .values_list("email", "status")
+    )
+
+
 @dataclass(frozen=True)
 class MemberConditions:
     """The rules' conditions as SQL, for filters and counts over thousands of accounts."""
@@ -238,7 +248,7 @@ def responders_since(*, connection_id: int, since: datetime) -> set[str]:
 
 
 def member_facts(*, service: SaasService, now: datetime) -> list[rules.MemberFacts]:
-    """What the insight rules need about every live account: two queries."""
+    """What the insight rules need about every live account: three queries."""
     if not (service.is_pagerduty and service.connection_id):
         return []
     responders = responders_since(
@@ -248,9 +258,7 @@ def member_facts(*, service: SaasService, now: datetime) -> list[rules.MemberFac
     accounts = RemoteAccount.objects.filter(
         connection_id=service.connection_id, removed_at__isnull=True
     ).annotate(**account_tier_expressions())
-    accounts = member_staff_match(
-        organization=service.organization, accounts=accounts, fields=("status",)
-    )
+    staff_statuses = member_staff_statuses(organization=service.organization)
     return [
         rules.MemberFacts(
             account_id=row["pk"],
@@ -260,7 +268,7 @@ def member_facts(*, service: SaasService, now: datetime) -> list[rules.MemberFac
             last_sign_in_at=row["last_sign_in_at"],
             on_schedule=row["on_schedule"],
             on_escalation_policy=row["on_escalation_policy"],
-            staff_status=row["staff_status"],
+            staff_status=staff_statuses.get(row["email"]),
             responded_recently=row["external_id"] in responders,
         )
         for row in accounts.values(
@@ -272,7 +280,7 @@ def member_facts(*, service: SaasService, now: datetime) -> list[rules.MemberFac
             "last_sign_in_at",
             "on_schedule",
             "on_escalation_policy",
-            "staff_status",
+            "email",
         ).order_by("pk")
     ]
 
