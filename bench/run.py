@@ -209,6 +209,7 @@ def minimum_requests(counts: dict[str, dict[str, int]]) -> dict[str, int]:
         "/analytics/raw/users": pages("sign_ins", ANALYTICS_PAGE_SIZE),
         "/incidents": pages("incidents"),
         "/log_entries": pages("status_changes"),
+        "/notifications": pages("notifications"),
     }
 
 
@@ -225,6 +226,7 @@ def print_request_table(run: dict[str, Any]) -> tuple[int, int]:
         "/analytics/raw/users": "sign_ins",
         "/incidents": "incidents",
         "/log_entries": "status_changes",
+        "/notifications": "notifications",
     }
     for path in sorted(
         set(minimum) | set(actual),

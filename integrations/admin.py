@@ -15,7 +15,9 @@ from integrations.models import (
     RemoteIncident,
     RemoteIncidentStatusChange,
     RemoteLicense,
+    RemoteNotificationCount,
     RemotePriority,
+    RemoteSeatCount,
     RemoteService,
     RequestBudgetWindow,
     SyncRun,
@@ -192,3 +194,20 @@ class RemoteIncidentStatusChangeAdmin(SyncedRecordAdmin):
     search_fields = ["external_id", "incident__external_id", "organization__slug"]
     list_select_related = ["organization", "connection", "incident"]
     raw_id_fields = ["organization", "connection", "incident"]
+
+
+@admin.register(RemoteNotificationCount)
+class RemoteNotificationCountAdmin(SyncedRecordAdmin):
+    list_display = ["month", "notification_type", "count", "organization", "connection"]
+    list_filter = ["notification_type"]
+    search_fields = ["organization__slug"]
+    list_select_related = ["organization", "connection"]
+    raw_id_fields = ["organization", "connection"]
+
+
+@admin.register(RemoteSeatCount)
+class RemoteSeatCountAdmin(SyncedRecordAdmin):
+    list_display = ["day", "tier_name", "seat_count", "organization", "connection"]
+    search_fields = ["organization__slug", "tier_name"]
+    list_select_related = ["organization", "connection"]
+    raw_id_fields = ["organization", "connection"]

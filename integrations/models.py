@@ -481,6 +481,9 @@ class RemoteIncidentStatusChange(models.Model):
     status = models.CharField(max_length=20, blank=True, help_text="Status after this step.")
     at = models.DateTimeField()
     actor_name = models.CharField(max_length=255, blank=True)
+    actor_external_id = models.CharField(
+        max_length=64, blank=True, help_text="PagerDuty id of the user who did it (else empty)."
+    )
     summary = models.TextField(blank=True)
 
     class Meta:
@@ -505,3 +508,65 @@ SYNCED_MODELS = (
     RemoteService,
 )
 """Every model holding data synced through a connection, in a safe deletion order."""
+
+
+class RemoteNotificationCount(models.Model):
+    """How many notifications of one type PagerDuty sent in one month (``GET /notifications``).
+
+    A month read has a row for every type (zero included), so "no rows" means "not read" (for
+    example the ``users:notifications.read`` scope is missing), never "none sent".
+    """
+
+    organization = models.ForeignKey(
+        "tenants.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="First day of the month (UTC).")
+    notification_type = models.CharField(max_length=50)
+    count = models.PositiveIntegerField(default=0)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "month", "notification_type"],
+                name="unique_notification_count",
+            )
+        ]
+        ordering = ["month", "notification_type"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.notification_type}: {self.count}"
+
+
+class RemoteSeatCount(models.Model):
+    """Seats held in one license tier on one day: the highest count any sync saw that day.
+
+    PagerDuty bills the highest number of users at any time in the month, which no API
+    reports: the sync records it daily, from the connection's first sync on.
+    """
+
+    organization = models.ForeignKey(
+        "tenants.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    tier_name = models.CharField(max_length=255, help_text="License name, or the role group.")
+    role_group = models.CharField(max_length=50, blank=True)
+    seat_count = models.PositiveIntegerField(default=0)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "day", "tier_name"], name="unique_seat_count_per_day"
+            )
+        ]
+        ordering = ["day", "tier_name"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.tier_name}: {self.seat_count}"
+
+
+# Usage records (spend) are deleted with the rest of a connection's synced data.
+SYNCED_MODELS = (RemoteNotificationCount, RemoteSeatCount, *SYNCED_MODELS)

@@ -31,7 +31,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pagerduty_standin.account.dataset import Dataset
 from pagerduty_standin.account.records import InvalidRequestError, NotFoundError
-from pagerduty_standin.api import analytics, control, incidents, licenses, services, users
+from pagerduty_standin.api import (
+    analytics,
+    control,
+    incidents,
+    licenses,
+    notifications,
+    services,
+    users,
+)
 from pagerduty_standin.api.faults import (
     FaultInjector,
     add_latency,
@@ -64,6 +72,7 @@ ROUTES: tuple[Route, ...] = (
     *incidents.ROUTES,
     *licenses.ROUTES,
     *analytics.ROUTES,
+    *notifications.ROUTES,
     *oauth_endpoints.ROUTES,
     *control.ROUTES,
 )

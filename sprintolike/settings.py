@@ -282,6 +282,8 @@ SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 15)
 # Users, licenses and last sign-in have no "changed since" filter: scheduled syncs re-read them
 # at most this often ("Sync now" always does).
 PAGERDUTY_PEOPLE_REFRESH_MINUTES = env_int("PAGERDUTY_PEOPLE_REFRESH_MINUTES", 60)
+# Spend: a member with no sign-in for this many days (and not on call) is inactive.
+INACTIVE_DAYS = env_int("INACTIVE_DAYS", 60)
 # The local PagerDuty stand-in (`manage.py pagerduty_standin`) is a development tool only.
 if DEBUG:
     INSTALLED_APPS.append("pagerduty_standin")

@@ -53,6 +53,9 @@ WINDOW_SPLIT_THRESHOLD = 9_900
 # GET /incidents accepts a since/until range of at most six months; 179 days is below every
 # six-month span, whatever the calendar.
 MAX_INCIDENT_WINDOW = timedelta(days=179)
+# GET /notifications refuses a since/until range of three months or more; 88 days is under
+# every three-month span (February to May is 89 days).
+MAX_NOTIFICATION_WINDOW = timedelta(days=88)
 # POST /analytics/raw/users pages with a cursor; 1,000 is both the default and the maximum.
 MAX_ANALYTICS_PAGE_LIMIT = 1_000
 # A 2xx whose body is not JSON is retried this many times (a truncated body from a proxy can be
@@ -197,6 +200,31 @@ class PagerDutyClient:
             params=request_params,
         ):
             yield from page
+
+    def iter_notifications(
+        self, *, since: datetime, until: datetime, params: Params | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Yield pages of notifications sent in ``[since, until)``, oldest windows first.
+
+        ``GET /notifications`` (scope ``users:notifications.read``) accepts a range under three
+        months, so the range is cut into windows of at most 88 days; each is then read like the
+        incidents (split at its midpoint while ``total`` is above 9,900, under the 10,000
+        offset ceiling). ``params`` may carry ``filter`` (one notification type).
+        """
+        request_params: dict[str, ParamValue] = {"time_zone": "UTC"}
+        request_params.update(params or {})
+        window_start = floor_to_second(since)
+        range_end = floor_to_second(until)
+        while window_start < range_end:
+            window_end = min(window_start + MAX_NOTIFICATION_WINDOW, range_end)
+            yield from self._iter_windowed_pages(
+                "/notifications",
+                collection="notifications",
+                since=window_start,
+                until=window_end,
+                params=request_params,
+            )
+            window_start = window_end
 
     # -- convenience endpoints ----------------------------------------------------------------
 

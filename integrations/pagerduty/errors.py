@@ -26,6 +26,7 @@ ENDPOINT_SCOPES: dict[str, str] = {
     "/licenses": "licenses.read",
     "/license_allocations": "licenses.read",
     "/analytics/raw/users": "analytics.write",
+    "/notifications": "users:notifications.read",
 }
 
 

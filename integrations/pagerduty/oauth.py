@@ -43,6 +43,7 @@ REQUESTED_SCOPES: tuple[str, ...] = (
     "priorities.read",
     "licenses.read",
     "analytics.write",
+    "users:notifications.read",
 )
 
 DEFAULT_TIMEOUT_SECONDS: tuple[float, float] = (5.0, 20.0)

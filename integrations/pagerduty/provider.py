@@ -14,6 +14,9 @@ SCOPE_REASONS = {
         "Read each user's last sign-in and monthly incident counts. PagerDuty's analytics "
         "endpoints are POST requests and require this scope although they only read."
     ),
+    "users:notifications.read": (
+        "Count the notifications sent each month (SMS and phone calls are the billable alerts)."
+    ),
 }
 
 PAGERDUTY = ProviderInfo(

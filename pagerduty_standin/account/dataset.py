@@ -24,6 +24,11 @@ from pagerduty_standin.account.log_entries import (
     encode_log_entry_id,
     incident_log_entries,
 )
+from pagerduty_standin.account.notifications import (
+    LATEST_NOTIFICATION_DELAY_SECONDS,
+    NotificationRecord,
+    notifications_in_window,
+)
 from pagerduty_standin.account.records import (
     ACKNOWLEDGED,
     ALL_STATUSES,
@@ -311,6 +316,23 @@ class Dataset:
             lambda: self.log_index.query(since=since, until=until, overview_only=overview_only),
         )
 
+    # -- notifications -----------------------------------------------------------------------
+
+    def query_notifications(
+        self, *, since: int, until: int, types: frozenset[str] | None
+    ) -> Sequence[NotificationRecord]:
+        """Notifications sent in [since, until), oldest first (derived from the incidents)."""
+
+        def compute() -> list[NotificationRecord]:
+            window = self.window_bounds(since - LATEST_NOTIFICATION_DELAY_SECONDS, until)
+            return [
+                record
+                for record in notifications_in_window(self.incidents, window, types=types)
+                if since <= record.at < until
+            ]
+
+        return self._cached(("notifications", since, until, types), compute)
+
     # -- users, licenses ---------------------------------------------------------------------
 
     def active_users(self) -> list[User]:
@@ -386,6 +408,9 @@ class Dataset:
                 "license_allocations": len(self.license_allocations()),
                 "incidents": len(self.incidents),
                 "incidents_by_status": by_status,
+                "notifications": sum(
+                    len(incident.notification_types) for incident in self.incidents
+                ),
                 "incidents_with_priority": sum(
                     1 for incident in self.incidents if incident.priority_index >= 0
                 ),

@@ -54,6 +54,7 @@ KNOWN_SCOPES = frozenset(
         "users.write",
         "users:contact_methods.read",
         "users:contact_methods.write",
+        "users:notifications.read",
         "users:sessions.read",
         "users:sessions.write",
         "vendors.read",

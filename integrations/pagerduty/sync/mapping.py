@@ -234,8 +234,16 @@ def status_change_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
         "status": STATUS_AFTER_LOG_ENTRY.get(kind, ""),
         "at": at,
         "actor_name": _text(agent.get("summary") if isinstance(agent, Mapping) else "", 255),
+        "actor_external_id": _user_id(agent),
         "summary": _text(summary),
     }
+
+
+def _user_id(agent: Any) -> str:
+    """The id of the user who made a log entry ("" when a service or integration did)."""
+    if isinstance(agent, Mapping) and str(agent.get("type", "")).startswith("user"):
+        return _text(agent.get("id"), SHORT_TEXT_MAX_LENGTH)
+    return ""
 
 
 def log_entry_incident_id(entry: Mapping[str, Any]) -> str:

@@ -39,6 +39,7 @@ class Command(BaseCommand):
         organization, user = self._organization_and_login(seed=seed, user_count=users)
         if standin_url:
             self._connect(organization=organization, user=user, url=standin_url, api_key=api_key)
+            self._add_spend(organization=organization, user=user)
         self.stdout.write(self.style.SUCCESS("Demo ready at http://127.0.0.1:8000/"))
         self.stdout.write(f"  sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
 
@@ -124,3 +125,16 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Connected the demo org to the PagerDuty stand-in ({connection.subdomain})."
         )
+
+    def _add_spend(self, *, organization: Organization, user) -> None:
+        """PagerDuty under Spend, billed annually and renewing soon; its tiers are priced at the
+        published list prices once the first sync has read the licenses."""
+        from spend.services import service_add_pagerduty
+
+        if organization.saas_services.exists():
+            return
+        service = service_add_pagerduty(organization=organization, acting_user=user)
+        service.billing_cycle = "annual"
+        service.renewal_date = date.today() + timedelta(days=45)
+        service.save(update_fields=["billing_cycle", "renewal_date", "updated_at"])
+        self.stdout.write("Added PagerDuty under Spend.")

@@ -91,12 +91,17 @@ def test_requested_scopes_match_what_the_app_needs() -> None:
         "priorities.read",
         "licenses.read",
         "analytics.write",
+        "users:notifications.read",
     )
 
 
 def test_missing_scopes_lists_requested_scopes_pagerduty_silently_dropped() -> None:
     granted = ("openid", "users.read", "services.read", "incidents.read", "priorities.read")
-    assert missing_scopes(granted) == ("licenses.read", "analytics.write")
+    assert missing_scopes(granted) == (
+        "licenses.read",
+        "analytics.write",
+        "users:notifications.read",
+    )
     assert missing_scopes(REQUESTED_SCOPES) == ()
 
 

@@ -141,6 +141,7 @@ class FakePagerDuty:
         self.incidents: list[dict[str, Any]] = []
         self.log_entries: list[dict[str, Any]] = []
         self.custom_fields: dict[str, list[dict[str, Any]]] = {}
+        self.notifications: list[dict[str, Any]] = []
         self.failures: dict[str, tuple[int, Any]] = {}
         self.requests: list[str] = []
         listings = {
@@ -176,6 +177,11 @@ class FakePagerDuty:
             responses.GET,
             re.compile(rf"{BASE_URL}/log_entries(\?.*)?$"),
             callback=self._log_entries,
+        )
+        mock.add_callback(
+            responses.GET,
+            re.compile(rf"{BASE_URL}/notifications(\?.*)?$"),
+            callback=self._notifications,
         )
 
     def client(self, **options: Any) -> PagerDutyClient:
@@ -238,13 +244,18 @@ class FakePagerDuty:
             return 404, {}, json.dumps({"error": {"message": "Not Found", "code": 2100}})
         return self._answer("/incidents/{id}", {"incident": found[0]})
 
-    def _in_window(self, request: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _in_window(
+        self, request: Any, items: list[dict[str, Any]], field: str = "created_at"
+    ) -> list[dict[str, Any]]:
         query = self._query(request)
         since = parse_pagerduty_datetime(query["since"][0])
         until = parse_pagerduty_datetime(query["until"][0])
-        return [
-            item for item in items if since <= parse_pagerduty_datetime(item["created_at"]) < until
-        ]
+        return [item for item in items if since <= parse_pagerduty_datetime(item[field]) < until]
+
+    def _notifications(self, request: Any) -> tuple[int, dict, str]:
+        matching = self._in_window(request, self.notifications, field="started_at")
+        matching.sort(key=lambda notification: notification["started_at"])
+        return self._answer("/notifications", self._page(request, "notifications", matching))
 
     def _incidents(self, request: Any) -> tuple[int, dict, str]:
         statuses = self._query(request).get("statuses[]")

@@ -69,6 +69,7 @@ def test_the_steps_read_catalog_then_people_then_incidents():
         "sign_ins",
         "incidents",
         "custom_fields",
+        "usage",
     ]
 
 
@@ -78,14 +79,17 @@ def test_an_added_step_runs_after_the_steps_before_it_and_its_counts_are_recorde
     pagerduty.users = [make_user("PUSER1", "ada@example.com")]
     journal: list = []
 
-    run = sync(connection, pagerduty, [*SYNC_STEPS, RecordingStep("usage", journal)])
+    run = sync(connection, pagerduty, [*SYNC_STEPS, RecordingStep("extra", journal)])
 
     assert run.status == SyncRunStatus.SUCCEEDED, run.error_message
     assert journal == [
-        ("usage", {"services", "priorities", "licenses", "users", "sign_ins", "incidents"})
+        (
+            "extra",
+            {"services", "priorities", "licenses", "users", "sign_ins", "incidents", "usage"},
+        )
     ]
-    assert run.counts["usage"]["seen"] == 2
-    assert list(run.counts)[-1] == "usage"
+    assert run.counts["extra"]["seen"] == 2
+    assert list(run.counts)[-1] == "extra"
 
 
 def test_steps_run_in_list_order_and_a_step_not_due_is_left_out(connection, pagerduty):

@@ -9,6 +9,7 @@ from integrations.pagerduty.sync.context import SyncStep
 from integrations.pagerduty.sync.steps.catalog import LicensesStep, PrioritiesStep, ServicesStep
 from integrations.pagerduty.sync.steps.incidents import CustomFieldsStep, IncidentsStep
 from integrations.pagerduty.sync.steps.people import SignInsStep, UsersStep
+from integrations.pagerduty.sync.steps.usage import UsageStep
 
 SYNC_STEPS: tuple[SyncStep, ...] = (
     ServicesStep(),
@@ -18,4 +19,5 @@ SYNC_STEPS: tuple[SyncStep, ...] = (
     SignInsStep(),
     IncidentsStep(),
     CustomFieldsStep(),
+    UsageStep(),
 )

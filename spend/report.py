@@ -1,0 +1,77 @@
+"""The stable report ``manage.py spend_report --json`` prints (and the list page's figures)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from spend import rules
+from spend.models import SaasService
+from spend.selectors import (
+    member_counts,
+    service_insights,
+    service_list,
+    service_tier_figures,
+    spend_currency,
+    usage_months,
+)
+from tenants.models import Organization
+
+
+def service_report(
+    *, service: SaasService, currency: str, now: datetime | None = None
+) -> dict[str, Any]:
+    now = now or timezone.now()
+    tiers = [figures for _, figures in service_tier_figures(service=service)]
+    integrated = bool(service.is_pagerduty and service.connection_id)
+    insights = service_insights(service=service, now=now).insights if integrated else []
+    return {
+        "name": service.name,
+        "integrated": integrated,
+        "currency": currency,
+        "tiers": [
+            {
+                "name": tier.name,
+                "role_group": tier.role_group,
+                "seats_used": tier.seats_used,
+                "seats_bought": tier.seats_bought,
+                "price_per_seat_cents": tier.price_per_seat_cents,
+            }
+            for tier in tiers
+        ],
+        "monthly_spend_cents": rules.monthly_spend_cents(tiers),
+        "members": member_counts(service=service, now=now),
+        "usage": [
+            {
+                "month": f"{month.month:%Y-%m}",
+                "incidents": month.incidents,
+                "alerts": month.alerts,
+                "billable_alerts": month.billable_alerts,
+                "notifications": month.notifications,
+                "peak_seats": month.peak_seats,
+            }
+            for month in usage_months(service=service)
+        ],
+        "insights": [
+            {
+                "code": insight.code,
+                "title": insight.title,
+                "count": insight.count,
+                "monthly_saving_cents": insight.monthly_saving_cents,
+            }
+            for insight in insights
+        ],
+    }
+
+
+def spend_report(*, organization: Organization, now: datetime | None = None) -> dict[str, Any]:
+    currency = spend_currency(organization=organization)
+    return {
+        "organization": organization.slug,
+        "services": [
+            service_report(service=service, currency=currency, now=now)
+            for service in service_list(organization=organization)
+        ],
+    }

@@ -1,0 +1,343 @@
+"""Reads for the Spend pages and commands. Everything aggregates in SQL over synced records and
+rollups; nothing here calls PagerDuty."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from integrations.models import RemoteAccount, RemoteIncidentStatusChange
+from integrations.pagerduty.sync import mapping
+from integrations.pagerduty.sync.steps.usage import account_tier_expressions, seats_by_tier
+from spend import rules
+from spend.models import InsightFinding, SaasService, ServiceTier, SpendSettings, UsageMonth
+from tenants.models import Organization, StaffMember
+
+RESPONSE_KINDS = (mapping.ACKNOWLEDGE_KIND, mapping.RESOLVE_KIND)
+
+
+def inactive_days() -> int:
+    return int(settings.INACTIVE_DAYS)
+
+
+def spend_currency(*, organization: Organization) -> str:
+    currency = (
+        SpendSettings.objects.filter(organization=organization)
+        .values_list("currency", flat=True)
+        .first()
+    )
+    return currency or SpendSettings._meta.get_field("currency").default
+
+
+def service_list(*, organization: Organization) -> QuerySet[SaasService]:
+    return SaasService.objects.filter(organization=organization).select_related("connection")
+
+
+# -- tiers and spend ---------------------------------------------------------------------------
+
+
+def service_tier_figures(*, service: SaasService) -> list[tuple[ServiceTier, rules.TierFigures]]:
+    """Each tier with its seats in use (live PagerDuty accounts, or the figure kept by hand)."""
+    tiers = list(service.tiers.all())
+    used: dict[str, int] = {}
+    if service.is_pagerduty and service.connection_id:
+        used = {
+            name: seats
+            for (name, _), seats in seats_by_tier(connection_id=service.connection_id).items()
+        }
+    figures = []
+    for tier in tiers:
+        seats_used = (
+            used.get(tier.name, 0) if service.is_pagerduty else (tier.seats_used_manual or 0)
+        )
+        figures.append(
+            (
+                tier,
+                rules.TierFigures(
+                    name=tier.name,
+                    role_group=tier.role_group,
+                    seats_used=seats_used,
+                    seats_bought=tier.seats_bought,
+                    price_per_seat_cents=tier.price_per_seat_cents,
+                ),
+            )
+        )
+    return figures
+
+
+# -- members -----------------------------------------------------------------------------------
+
+
+STAFF_MATCH_FIELDS = ("pk", "name", "status")
+
+
+def member_staff_match(
+    *,
+    organization: Organization,
+    accounts: QuerySet,
+    fields: tuple[str, ...] = STAFF_MATCH_FIELDS,
+) -> QuerySet:
+    """Annotate accounts with the staff member they belong to (``staff_pk``, ``staff_name``,
+    ``staff_status``; only the ``fields`` asked for), matched by email in SQL.
+
+    Emails are stored lower case on both sides, so equality is a case-insensitive match.
+    Access management identifies accounts more precisely; point this one function at it.
+    """
+    staff = StaffMember.objects.filter(
+        organization=organization, email=OuterRef("email")
+    ).order_by()
+    return accounts.annotate(
+        **{f"staff_{field}": Subquery(staff.values(field)[:1]) for field in fields}
+    )
+
+
+def member_staff_statuses(*, organization: Organization) -> dict[str, str]:
+    """Staff status by (lower-case) email: the same match as ``member_staff_match``, read once
+    for rules that look at every account (one indexed scan instead of a lookup per account)."""
+    return dict(
+        StaffMember.objects.filter(organization=organization)
+        .order_by()
+        .values_list("email", "status")
+    )
+
+
+@dataclass(frozen=True)
+class MemberConditions:
+    """The rules' conditions as SQL, for filters and counts over thousands of accounts."""
+
+    now: datetime
+    inactive_days: int
+
+    @property
+    def live(self) -> Q:
+        return Q(removed_at__isnull=True)
+
+    @property
+    def on_call(self) -> Q:
+        return Q(on_schedule=True) | Q(on_escalation_policy=True)
+
+    @property
+    def signed_in_recently(self) -> Q:
+        return Q(last_sign_in_at__gte=self.now - timedelta(days=self.inactive_days))
+
+    @property
+    def invited(self) -> Q:
+        return self.live & Q(invitation_pending=True)
+
+    @property
+    def inactive(self) -> Q:
+        return self.live & Q(invitation_pending=False) & ~self.signed_in_recently & ~self.on_call
+
+    @property
+    def active(self) -> Q:
+        return self.live & Q(invitation_pending=False) & (self.signed_in_recently | self.on_call)
+
+    @property
+    def removed(self) -> Q:
+        return Q(removed_at__isnull=False)
+
+    def status_expression(self) -> Case:
+        return Case(
+            When(self.removed, then=Value("removed")),
+            When(self.invited, then=Value("invited")),
+            When(self.inactive, then=Value("inactive")),
+            default=Value("active"),
+            output_field=CharField(),
+        )
+
+
+def member_conditions(*, now: datetime | None = None) -> MemberConditions:
+    return MemberConditions(now=now or timezone.now(), inactive_days=inactive_days())
+
+
+def member_counts(*, service: SaasService, now: datetime | None = None) -> dict[str, int]:
+    """total (live accounts), active, inactive, invited, removed, on_call: one query."""
+    keys = ("total", "active", "inactive", "invited", "removed", "on_call")
+    if not (service.is_pagerduty and service.connection_id):
+        return dict.fromkeys(keys, 0)
+    conditions = member_conditions(now=now)
+    return RemoteAccount.objects.filter(connection_id=service.connection_id).aggregate(
+        total=Count("pk", filter=conditions.live),
+        active=Count("pk", filter=conditions.active),
+        inactive=Count("pk", filter=conditions.inactive),
+        invited=Count("pk", filter=conditions.invited),
+        removed=Count("pk", filter=conditions.removed),
+        on_call=Count("pk", filter=conditions.live & conditions.on_call),
+    )
+
+
+MEMBER_SORTS = {
+    "email": "email",
+    "name": "name",
+    "role": "role",
+    "tier": "tier_name",
+    "last_seen": "last_sign_in_at",
+    "status": "member_status",
+}
+MEMBER_STATUSES = ("active", "inactive", "invited", "removed")
+
+
+def member_list(
+    *,
+    service: SaasService,
+    query: str = "",
+    status: str = "",
+    tier: str = "",
+    on_call: str = "",
+    sort: str = "email",
+    descending: bool = False,
+    now: datetime | None = None,
+) -> QuerySet[RemoteAccount]:
+    """The service's accounts with tier, status and staff match, filtered and sorted in SQL."""
+    if not (service.is_pagerduty and service.connection_id):
+        return RemoteAccount.objects.none()
+    conditions = member_conditions(now=now)
+    accounts = RemoteAccount.objects.filter(connection_id=service.connection_id).annotate(
+        **account_tier_expressions(), member_status=conditions.status_expression()
+    )
+    accounts = member_staff_match(organization=service.organization, accounts=accounts)
+    if query:
+        accounts = accounts.filter(Q(email__icontains=query) | Q(name__icontains=query))
+    if status in MEMBER_STATUSES:
+        accounts = accounts.filter(member_status=status)
+    if tier:
+        accounts = accounts.filter(tier_name=tier)
+    if on_call == "yes":
+        accounts = accounts.filter(conditions.on_call)
+    elif on_call == "no":
+        accounts = accounts.exclude(conditions.on_call)
+    field = MEMBER_SORTS.get(sort, "email")
+    order = [f"-{field}", "-pk"] if descending else [field, "pk"]
+    if field == "last_sign_in_at":
+        from django.db.models import F
+
+        order = [
+            F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_first=True),
+            "pk",
+        ]
+    return accounts.order_by(*order)
+
+
+def responders_since(*, connection_id: int, since: datetime) -> set[str]:
+    """PagerDuty ids of users who acknowledged or resolved an incident since ``since``."""
+    return set(
+        RemoteIncidentStatusChange.objects.filter(
+            connection_id=connection_id, at__gte=since, kind__in=RESPONSE_KINDS
+        )
+        .exclude(actor_external_id="")
+        .values_list("actor_external_id", flat=True)
+        .distinct()
+    )
+
+
+def member_facts(*, service: SaasService, now: datetime) -> list[rules.MemberFacts]:
+    """What the insight rules need about every live account: three queries."""
+    if not (service.is_pagerduty and service.connection_id):
+        return []
+    responders = responders_since(
+        connection_id=service.connection_id,
+        since=now - timedelta(days=rules.RESPONSE_WINDOW_DAYS),
+    )
+    accounts = RemoteAccount.objects.filter(
+        connection_id=service.connection_id, removed_at__isnull=True
+    ).annotate(**account_tier_expressions())
+    staff_statuses = member_staff_statuses(organization=service.organization)
+    return [
+        rules.MemberFacts(
+            account_id=row["pk"],
+            tier_name=row["tier_name"],
+            role_group=row["tier_role_group"],
+            invitation_pending=row["invitation_pending"],
+            last_sign_in_at=row["last_sign_in_at"],
+            on_schedule=row["on_schedule"],
+            on_escalation_policy=row["on_escalation_policy"],
+            staff_status=staff_statuses.get(row["email"]),
+            responded_recently=row["external_id"] in responders,
+        )
+        for row in accounts.values(
+            "pk",
+            "external_id",
+            "tier_name",
+            "tier_role_group",
+            "invitation_pending",
+            "last_sign_in_at",
+            "on_schedule",
+            "on_escalation_policy",
+            "email",
+        ).order_by("pk")
+    ]
+
+
+# -- insights ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ServiceInsights:
+    insights: list[rules.Insight]
+    total_potential_saving_cents: int
+
+
+def service_insights(*, service: SaasService, now: datetime | None = None) -> ServiceInsights:
+    now = now or timezone.now()
+    tiers = [figures for _, figures in service_tier_figures(service=service)]
+    insights = rules.insights_for(
+        member_facts(service=service, now=now), tiers, now=now, inactive_days=inactive_days()
+    )
+    return ServiceInsights(insights, rules.total_potential_saving_cents(insights))
+
+
+def accounts_by_pk(*, service: SaasService, pks: list[int]) -> dict[int, Any]:
+    if not pks or not service.connection_id:
+        return {}
+    accounts = RemoteAccount.objects.filter(connection_id=service.connection_id, pk__in=pks)
+    accounts = member_staff_match(
+        organization=service.organization,
+        accounts=accounts.annotate(**account_tier_expressions()),
+    )
+    return {account.pk: account for account in accounts}
+
+
+def realized_savings(*, service: SaasService) -> list[tuple[date, int, int]]:
+    """Per month: (month, seats that went away after an insight named them, monthly saving)."""
+    rows = (
+        InsightFinding.objects.filter(service=service, realized_at__isnull=False)
+        .annotate(month=TruncMonth("realized_at"))
+        .values("month", "account_id")
+        .annotate(saving=Max("monthly_saving_cents"))
+        .order_by("month")
+    )
+    per_month: dict[date, list[int]] = {}
+    for row in rows:
+        month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
+        entry = per_month.setdefault(month, [0, 0])
+        entry[0] += 1
+        entry[1] += row["saving"] or 0
+    return [(month, seats, saving) for month, (seats, saving) in sorted(per_month.items())]
+
+
+# -- usage -------------------------------------------------------------------------------------
+
+
+def usage_months(*, service: SaasService, months: int | None = None) -> list[UsageMonth]:
+    """The stored monthly rollups, oldest first (the last ``months`` when given)."""
+    rows = UsageMonth.objects.filter(service=service).order_by("-month")
+    if months is not None:
+        rows = rows[:months]
+    return list(reversed(list(rows)))
