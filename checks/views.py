@@ -19,7 +19,7 @@ from checks import selectors, services
 from checks.base import Check
 from checks.entity_kinds import entity_kind_get
 from checks.evidence import evidence_rows
-from checks.forms import EvidenceExportForm, SpecialCaseForm
+from checks.forms import EVIDENCE_MAX_DAYS, EvidenceExportForm, SpecialCaseForm
 from checks.models import CheckResult, CheckStatus, SpecialCase, SpecialCaseState
 from checks.registry import check_get, check_list
 from sprintolike.csv_stream import csv_streaming_response
@@ -247,9 +247,21 @@ def special_case_evidence(
 
 @org_view(Action.EXPORT_EVIDENCE)
 def evidence_export(request: HttpRequest) -> HttpResponse:
+    """GET shows the form (filled from the query string, if any); the download is a POST, as it
+    writes an audit event."""
     organization = request.organization
-    form = EvidenceExportForm(request.GET or None)
-    if request.GET and form.is_valid():
+    today = timezone.localdate()
+    if request.method == "POST":
+        form = EvidenceExportForm(request.POST)
+    else:
+        form = EvidenceExportForm(
+            initial={
+                "start": request.GET.get("start")
+                or today - timedelta(days=EVIDENCE_DEFAULT_DAYS),
+                "end": request.GET.get("end") or today,
+            }
+        )
+    if request.method == "POST" and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         services.evidence_export_record(
             organization=organization, acting_user=request.user, start=start, end=end
@@ -263,6 +275,6 @@ def evidence_export(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "checks/evidence_export.html",
-        {"form": form},
+        {"form": form, "max_days": EVIDENCE_MAX_DAYS},
         status=400 if form.errors else 200,
     )

@@ -4,10 +4,17 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from incidents.models import MAX_SLA_HOURS, DataKind, DataLossAnswer, Stakeholder
+from incidents.models import (
+    MAX_RECORDS_AFFECTED,
+    MAX_SLA_HOURS,
+    DataKind,
+    DataLossAnswer,
+    Stakeholder,
+)
 from incidents.selectors import IncidentFilters
 from integrations.models import IncidentStatus, RemotePriority, RemoteService
 from sprintolike.evidence import EvidenceFileField
@@ -136,6 +143,32 @@ class IncidentPolicyForm(forms.Form):
         }
 
 
+FILTER_DATE_MIN = date(1970, 1, 1)
+FILTER_DATE_MAX = date(2100, 12, 31)
+
+
+def filter_date_field(label: str) -> forms.DateField:
+    """A date filter refused beside the field outside 1970-2100 (a date at the calendar's
+    limit, such as 9999-12-31, would overflow the day-after arithmetic of the query)."""
+    message = f"Pick a date from {FILTER_DATE_MIN.isoformat()} to {FILTER_DATE_MAX.isoformat()}."
+    return forms.DateField(
+        required=False,
+        label=label,
+        widget=forms.DateInput(
+            attrs={
+                "type": "date",
+                "min": FILTER_DATE_MIN.isoformat(),
+                "max": FILTER_DATE_MAX.isoformat(),
+            }
+        ),
+        validators=[
+            MinValueValidator(FILTER_DATE_MIN, message=message),
+            MaxValueValidator(FILTER_DATE_MAX, message=message),
+        ],
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+
+
 class IncidentFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
@@ -161,12 +194,8 @@ class IncidentFilterForm(forms.Form):
             ("to_review", "Data loss: to review (resolved, not answered)"),
         ],
     )
-    created_from = forms.DateField(
-        required=False, label="Reported from", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    created_to = forms.DateField(
-        required=False, label="Reported to", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    created_from = filter_date_field("Reported from")
+    created_to = filter_date_field("Reported to")
 
     def __init__(
         self,
@@ -220,8 +249,14 @@ class DataLossForm(forms.Form):
     records_affected = forms.IntegerField(
         label="Records affected",
         min_value=0,
+        max_value=MAX_RECORDS_AFFECTED,
         required=False,
-        error_messages={"invalid": "Enter a whole number of records."},
+        error_messages={
+            "invalid": "Enter a whole number of records.",
+            "min_value": "The number of records cannot be negative.",
+            "max_value": "That number is too large to store; enter the number of records "
+            "affected (estimate if needed).",
+        },
     )
     stakeholders = forms.MultipleChoiceField(
         label="Must be disclosed to",
