@@ -256,8 +256,7 @@ def evidence_export(request: HttpRequest) -> HttpResponse:
     else:
         form = EvidenceExportForm(
             initial={
-                "start": request.GET.get("start")
-                or today - timedelta(days=EVIDENCE_DEFAULT_DAYS),
+                "start": request.GET.get("start") or today - timedelta(days=EVIDENCE_DEFAULT_DAYS),
                 "end": request.GET.get("end") or today,
             }
         )
