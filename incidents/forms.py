@@ -98,13 +98,14 @@ class IncidentPolicyForm(forms.Form):
     def initial_for(
         cls, *, scope: Any, priorities: list[RemotePriority], email_suggestions: list[str]
     ) -> dict[str, Any]:
-        """The form as the stored policy (an `IncidentScope`) has it."""
+        """The form as the stored policy (an `IncidentScope`) has it. The report address is only
+        what was saved: the services' addresses are suggestions (a datalist), never a value
+        that a save would store without the admin choosing it."""
         policy = scope.policy
         return {
             "source_mode": cls.SOURCE_SELECTED if policy.sources_narrowed else cls.SOURCE_ALL,
             "sources": sorted(scope.source_service_ids or []),
-            "report_email": policy.report_email
-            or (email_suggestions[0] if email_suggestions else ""),
+            "report_email": policy.report_email,
             "sla_hours_high": policy.sla_hours_high,
             "sla_hours_low": policy.sla_hours_low,
             "data_loss_field_name": policy.data_loss_field_name,
@@ -291,6 +292,23 @@ class DataLossForm(forms.Form):
             self["records_affected"],
             self["stakeholders"],
         ]
+
+    @property
+    def error_summary(self) -> list[dict[str, str]]:
+        """Every error of the form, each with the id of the input it is about (the first
+        option of a group of choices), for the summary at the top of the form."""
+        labels = dict(Stakeholder.choices)
+        summary = [{"anchor": "", "label": "", "error": error} for error in self.non_field_errors()]
+        for name, field in self.fields.items():
+            bound = self[name]
+            label = str(field.label)
+            stakeholder = next((value for value in labels if name.startswith(f"{value}_")), "")
+            if stakeholder:
+                label = f"Disclosure to {labels[stakeholder].lower()}: {label}"
+            multiple = isinstance(field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))
+            anchor = f"{bound.auto_id}_0" if multiple else bound.auto_id
+            summary += [{"anchor": anchor, "label": label, "error": e} for e in bound.errors]
+        return summary
 
     @property
     def disclosure_blocks(self) -> list[dict[str, Any]]:
