@@ -14,7 +14,7 @@ from tenants.permissions import Action, role_can
 def connection_list(
     *, organization: Organization, include_revoked: bool = False
 ) -> QuerySet[Connection]:
-    queryset = organization.connections.select_related("authorized_by")
+    queryset = organization.connections.select_related("authorized_by", "revoked_by")
     if not include_revoked:
         queryset = queryset.not_revoked()
     return queryset.order_by("subdomain")

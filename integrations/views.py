@@ -33,7 +33,7 @@ from tenants.permissions import Action
 
 @org_view(Action.VIEW)
 def integration_list(request: HttpRequest) -> HttpResponse:
-    connections = list(connection_list(organization=request.organization))
+    connections = list(connection_list(organization=request.organization, include_revoked=True))
     tab = request.GET.get("tab") or ("connected" if connections else "available")
     return render(
         request,
