@@ -303,7 +303,7 @@ class DataLossForm(forms.Form):
             bound = self[name]
             label = str(field.label)
             stakeholder = next((value for value in labels if name.startswith(f"{value}_")), "")
-            if stakeholder:
+            if stakeholder and labels[stakeholder].lower() not in label.lower():
                 label = f"Disclosure to {labels[stakeholder].lower()}: {label}"
             multiple = isinstance(field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))
             anchor = f"{bound.auto_id}_0" if multiple else bound.auto_id

@@ -72,3 +72,28 @@ def test_filter_dates_that_are_not_dates_are_refused_with_a_message(
     response = member_client.get(url, {"created_from": "31/12/99999"})
     assert response.status_code == 200
     assert "Enter a date as YYYY-MM-DD." in response.content.decode()
+
+
+def test_a_refused_data_loss_form_lists_its_errors_at_the_top_linking_to_the_fields(
+    admin_client, make_incident
+):
+    incident = make_incident()
+    response = admin_client.post(
+        data_loss_url(incident),
+        {
+            "data_loss": "yes",
+            "records_affected": "-1",
+            "data_kinds": ["other"],
+            "regulator_done": "on",
+        },
+    )
+    content = response.content.decode()
+    start = content.index('class="error-summary"')
+    summary = content[start : content.index("</ul>", start)]
+    assert "4 things to fix" in summary
+    assert "Disclosure to regulator: Date disclosed: Give the date of the disclosure." in summary
+    assert '<a href="#id_records_affected">Records affected: ' in summary
+    assert '<a href="#id_other_data_description">Other data (describe): ' in summary
+    assert '<a href="#id_regulator_done">Disclosed to regulator: Tick regulator' in summary
+    assert 'data-stakeholder="regulator"' in content  # boxes are all rendered without JS
+    assert 'data-stakeholder="customers"' in content
