@@ -224,8 +224,8 @@ INCIDENT_DATA_LOSS_RECORDED = Check(
     applies=incident_checks_apply,
     evaluate=evaluate_incident_data_loss_recorded,
     note=(
-        "Incidents whose data loss is “not answered” count as passing until they are flagged "
-        "(resolution note, custom field or by hand); a flagged incident fails until answered."
+        "“Not answered” incidents count as passing until they are flagged for data loss; a "
+        "flagged incident fails until answered."
     ),
 )
 

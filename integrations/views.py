@@ -253,7 +253,9 @@ def connection_sync_status(request: HttpRequest, connection_id: int) -> HttpResp
     is queued or running (the fragment stops the polling once it is done)."""
     connection = get_in_org(Connection.objects, organization=request.organization, pk=connection_id)
     return render(
-        request, "integrations/includes/sync_status.html", _sync_status_context(connection)
+        request,
+        "integrations/includes/sync_status.html",
+        {**_sync_status_context(connection), "out_of_band": True},
     )
 
 
