@@ -107,6 +107,13 @@ def test_sync_progress_updates_by_itself_and_stops_when_done(
     page, screenshot, sign_in, connected_org
 ):
     organization, connection = connected_org
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     sign_in("owner@example.com")
     sync_lease_acquire(connection=connection)
     run = SyncRunFactory(
@@ -143,6 +150,7 @@ def test_sync_progress_updates_by_itself_and_stops_when_done(
     assert page.get_by_role("button", name="Sync now").is_enabled()  # the header follows
     assert page.locator("#connection-status .badge", has_text="Connected").is_visible()
     both_widths(page, screenshot, "sync-done")
+    assert violations == []  # htmx injects no inline style or script under the strict CSP
 
 
 def test_sync_progress_without_javascript_has_a_refresh_link(
