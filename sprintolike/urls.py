@@ -30,6 +30,11 @@ urlpatterns = [
         integration_views.pagerduty_oauth_callback,
         name="pagerduty_oauth_callback",
     ),
+    path(
+        "invitations/<int:invitation_id>/accept/",
+        tenant_views.invitation_accept_signed_in,
+        name="invitation_accept_signed_in",
+    ),
     path("invitations/<str:token>/", tenant_views.invitation_accept, name="invitation_accept"),
     path("o/<slug:org_slug>/", include(org_patterns)),
 ]

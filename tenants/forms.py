@@ -97,3 +97,36 @@ class StaffImportForm(forms.Form):
         if not upload.name.lower().endswith((".csv", ".txt")):
             raise forms.ValidationError("Upload a .csv file.")
         return upload
+
+
+class AuditLogFilterForm(forms.Form):
+    """Filters of the audit log page and its CSV export (the same query string serves both)."""
+
+    SYSTEM = "system"
+
+    action = forms.ChoiceField(required=False)
+    actor = forms.ChoiceField(required=False)
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(
+        self, *args, actions: list[tuple[str, str]], actors: list[tuple[int, str]], **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Any action"), *actions]
+        self.fields["actor"].choices = [
+            ("", "Anyone"),
+            *((str(actor_id), email) for actor_id, email in actors),
+            (self.SYSTEM, "System"),
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", "The end date is before the start date.")
+        return cleaned

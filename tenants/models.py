@@ -188,7 +188,10 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "-created_at"])]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            models.Index(fields=["organization", "action", "-created_at"]),
+        ]
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

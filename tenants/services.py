@@ -188,12 +188,21 @@ def invitation_for_token(token: str) -> Invitation | None:
     )
 
 
+def _user_holds_address(*, user: Any, email: str) -> bool:
+    """The user's own address, or another address of theirs that they have verified."""
+    from allauth.account.models import EmailAddress
+
+    if user.email.lower() == email.lower():
+        return True
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+
+
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != "pending":
         raise TenantError(f"This invitation is {invitation.status}; ask for a new one.")
-    if user.email.lower() != invitation.email.lower():
+    if not _user_holds_address(user=user, email=invitation.email):
         raise TenantError(
             f"This invitation is for {invitation.email}; you are signed in as {user.email}."
         )
@@ -330,6 +339,16 @@ def staff_member_offboard(
 
 STAFF_IMPORT_COLUMNS = ("name", "email", "org_role", "status", "start_date", "last_working_day")
 STAFF_IMPORT_MAX_ROWS = 20_000
+STAFF_IMPORT_EXAMPLE_ROW = ("Grace Hopper", "grace@example.com", "SRE", "active", "2024-01-15", "")
+
+
+def staff_import_template() -> str:
+    """The CSV the import page offers: the columns it reads and one row that imports cleanly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(STAFF_IMPORT_COLUMNS)
+    writer.writerow(STAFF_IMPORT_EXAMPLE_ROW)
+    return buffer.getvalue()
 
 
 @dataclass

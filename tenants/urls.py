@@ -27,7 +27,9 @@ urlpatterns = [
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/new/", views.staff_create, name="staff_create"),
     path("staff/import/", views.staff_import, name="staff_import"),
+    path("staff/import/template.csv", views.staff_import_template, name="staff_import_template"),
     path("staff/<int:staff_id>/edit/", views.staff_edit, name="staff_edit"),
     path("staff/<int:staff_id>/offboard/", views.staff_offboard, name="staff_offboard"),
     path("audit-log/", views.audit_log, name="audit_log"),
+    path("audit-log/export.csv", views.audit_log_export, name="audit_log_export"),
 ]

@@ -5,16 +5,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Case, Count, Q, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from sprintolike.csv_stream import csv_streaming_response
 from sprintolike.pagination import paginate, querystring_without_page
+from sprintolike.sorting import sorting_from_request
 from tenants import services
 from tenants.access import get_in_org, org_view
+from tenants.audit import audit_entries, audit_log_csv_rows
 from tenants.forms import (
+    AuditLogFilterForm,
     InvitationForm,
     MembershipRoleForm,
     OffboardForm,
@@ -24,11 +28,14 @@ from tenants.forms import (
     StaffImportForm,
     StaffMemberForm,
 )
-from tenants.models import Invitation, Membership, OrgRole, StaffMember, StaffStatus
+from tenants.models import Invitation, Membership, OrgRole, Role, StaffMember, StaffStatus
 from tenants.permissions import Action
 from tenants.selectors import (
+    audit_action_choices,
+    audit_actor_choices,
     audit_event_list,
     invitation_pending_list,
+    invitation_pending_list_for_user,
     membership_list,
     membership_list_for_user,
     org_role_list,
@@ -60,7 +67,14 @@ def org_create(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, f"Created {organization.name}. You are its owner.")
         return redirect("tenants:dashboard", org_slug=organization.slug)
-    return render(request, "tenants/org_create.html", {"form": form})
+    return render(
+        request,
+        "tenants/org_create.html",
+        {
+            "form": form,
+            "pending_invitations": invitation_pending_list_for_user(user=request.user),
+        },
+    )
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -88,6 +102,24 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "tenants/invitation_accept.html", {"invitation": invitation})
 
 
+@require_POST
+@login_required
+def invitation_accept_signed_in(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """Accept from the banner: only an invitation waiting for one of the user's verified addresses."""
+    invitation = (
+        invitation_pending_list_for_user(user=request.user).filter(pk=invitation_id).first()
+    )
+    if invitation is None:
+        raise Http404("No such invitation is waiting for you.")
+    try:
+        membership = services.invitation_accept(invitation=invitation, user=request.user)
+    except services.TenantError as error:
+        messages.error(request, str(error))
+        return redirect("home")
+    messages.success(request, f"Welcome to {membership.organization.name}.")
+    return redirect("tenants:dashboard", org_slug=membership.organization.slug)
+
+
 @org_view(Action.VIEW)
 def dashboard(request: HttpRequest) -> HttpResponse:
     organization = request.organization
@@ -102,7 +134,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "staff_counts": staff_counts,
             "member_count": organization.memberships.count(),
-            "recent_events": audit_event_list(organization=organization)[:8],
+            "recent_entries": audit_entries(audit_event_list(organization=organization)[:8]),
+            "pending_invitations": invitation_pending_list_for_user(user=request.user),
         },
     )
 
@@ -110,18 +143,36 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # --- Members and invitations -----------------------------------------------------------------
 
 
+MEMBER_SORT_COLUMNS = {
+    "email": "user__email",
+    "role": (
+        Case(
+            When(role=Role.OWNER, then=Value(0)),
+            When(role=Role.ADMIN, then=Value(1)),
+            default=Value(2),
+        ),
+        "user__email",
+    ),
+    "since": "created_at",
+}
+
+
+def _member_list_context(request: HttpRequest, invitation_form: InvitationForm) -> dict:
+    sorting = sorting_from_request(request, columns=MEMBER_SORT_COLUMNS, default="email")
+    return {
+        "memberships": membership_list(
+            organization=request.organization, order_by=sorting.order_by()
+        ),
+        "sorting": sorting,
+        "invitations": invitation_pending_list(organization=request.organization),
+        "invitation_form": invitation_form,
+    }
+
+
 @org_view(Action.VIEW)
 def member_list(request: HttpRequest) -> HttpResponse:
-    organization = request.organization
     return render(
-        request,
-        "tenants/member_list.html",
-        {
-            "memberships": membership_list(organization=organization),
-            "invitations": invitation_pending_list(organization=organization),
-            "invitation_form": InvitationForm(),
-            "role_form_class": MembershipRoleForm,
-        },
+        request, "tenants/member_list.html", _member_list_context(request, InvitationForm())
     )
 
 
@@ -155,11 +206,7 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tenants/member_list.html",
-        {
-            "memberships": membership_list(organization=organization),
-            "invitations": invitation_pending_list(organization=organization),
-            "invitation_form": form,
-        },
+        _member_list_context(request, form),
         status=400 if request.method == "POST" else 200,
     )
 
@@ -282,17 +329,29 @@ def org_role_delete(request: HttpRequest, org_role_id: int) -> HttpResponse:
 # --- Staff directory ---------------------------------------------------------------------------
 
 
+STAFF_SORT_COLUMNS = {
+    "name": "name",
+    "email": "email",
+    "org_role": ("org_role__name", "name"),
+    "status": ("status", "name"),
+    "start_date": "start_date",
+    "last_working_day": "last_working_day",
+}
+
+
 @org_view(Action.VIEW)
 def staff_list(request: HttpRequest) -> HttpResponse:
     organization = request.organization
     filters = StaffFilterForm(request.GET or None, organization=organization)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
     org_role = cleaned.get("org_role")
+    sorting = sorting_from_request(request, columns=STAFF_SORT_COLUMNS, default="name")
     staff = staff_member_list(
         organization=organization,
         search=cleaned.get("q", ""),
         status=cleaned.get("status", ""),
         org_role_id=org_role.pk if org_role else None,
+        order_by=sorting.order_by(),
     )
     return render(
         request,
@@ -300,6 +359,8 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         {
             "page": paginate(request, staff),
             "filters": filters,
+            "sorting": sorting,
+            "filtered": any(cleaned.get(name) for name in ("q", "status", "org_role")),
             "querystring": querystring_without_page(request),
         },
     )
@@ -392,7 +453,79 @@ def staff_import(request: HttpRequest) -> HttpResponse:
     )
 
 
+AUDIT_SORT_COLUMNS = {
+    "when": "created_at",
+    "actor": ("actor__email", "created_at"),
+    "action": ("action", "created_at"),
+}
+
+
+def _audit_log_query(request: HttpRequest) -> tuple[AuditLogFilterForm, dict]:
+    """The filter form and the selector arguments it yields (none when it is invalid)."""
+    organization = request.organization
+    form = AuditLogFilterForm(
+        request.GET,
+        actions=audit_action_choices(organization=organization),
+        actors=audit_actor_choices(organization=organization),
+    )
+    if not form.is_valid():
+        return form, {}
+    actor = form.cleaned_data["actor"]
+    return form, {
+        "action": form.cleaned_data["action"],
+        "actor_id": int(actor) if actor and actor != form.SYSTEM else None,
+        "system_only": actor == form.SYSTEM,
+        "start": form.cleaned_data["start"],
+        "end": form.cleaned_data["end"],
+    }
+
+
+@org_view(Action.MANAGE_STAFF)
+def staff_import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        services.staff_import_template(), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="staff-import-template.csv"'
+    return response
+
+
 @org_view(Action.VIEW_AUDIT_LOG)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, audit_event_list(organization=request.organization))
-    return render(request, "tenants/audit_log.html", {"page": page})
+    form, filters = _audit_log_query(request)
+    sorting = sorting_from_request(request, columns=AUDIT_SORT_COLUMNS, default="-when")
+    events = audit_event_list(
+        organization=request.organization, order_by=sorting.order_by(), **filters
+    )
+    page = paginate(request, events)
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
+    return render(
+        request,
+        "tenants/audit_log.html",
+        {
+            "page": page,
+            "entries": audit_entries(page.object_list),
+            "filters": form,
+            "filtered": any(filters.values()),
+            "sorting": sorting,
+            "querystring": querystring_without_page(request),
+            "export_querystring": export_query.urlencode(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@org_view(Action.VIEW_AUDIT_LOG)
+def audit_log_export(request: HttpRequest) -> HttpResponse:
+    """The filtered log as CSV, streamed so a log of any length keeps memory flat."""
+    organization = request.organization
+    form, filters = _audit_log_query(request)
+    if form.errors:
+        return redirect(
+            f"{reverse('tenants:audit_log', args=[organization.slug])}?{request.GET.urlencode()}"
+        )
+    sorting = sorting_from_request(request, columns=AUDIT_SORT_COLUMNS, default="-when")
+    events = audit_event_list(organization=organization, order_by=sorting.order_by(), **filters)
+    return csv_streaming_response(
+        rows=audit_log_csv_rows(events), filename=f"audit-log-{organization.slug}.csv"
+    )
