@@ -6,6 +6,7 @@ evidence people record (data-loss reviews, special cases) may be corrected there
 `AuditedAdmin` records each correction in the organisation's audit log.
 """
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -15,6 +16,8 @@ from django.db.models import Model, QuerySet
 from django.forms import BaseModelFormSet, ModelForm
 from django.http import HttpRequest
 
+from tenants.audit import Describer, humanise
+from tenants.audit import audit_action as register_audit_action
 from tenants.services import audit_event_record
 
 
@@ -56,11 +59,30 @@ def form_changes(form: ModelForm) -> dict[str, dict[str, Any]]:
     }
 
 
+def _describe_admin_edit(verb: str) -> Describer:
+    def describe(details: Mapping[str, Any], target: str) -> str:
+        changed = sorted({*details.get("changed", {}), *details.get("inline", {})})
+        fields = f" ({', '.join(humanise(name) for name in changed)})" if changed else ""
+        return f"Staff {verb} {target} in the Django admin{fields}."
+
+    return describe
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """Records `<audit_action>.admin_add|admin_change|admin_delete` for each edit (and for each
-    inline row edited with it). The model must have an `organization`."""
+    inline row edited with it), and registers how those events read on the audit log. The
+    model must have an `organization`."""
 
     audit_action: str = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.audit_action:
+            what = humanise(cls.audit_action)
+            for verb, past in (("add", "added"), ("change", "changed"), ("delete", "deleted")):
+                register_audit_action(
+                    f"{cls.audit_action}.admin_{verb}", label=f"{what} {past} by staff (admin)"
+                )(_describe_admin_edit(past))
 
     def _record(self, request: HttpRequest, obj: Model, verb: str, details: dict) -> None:
         audit_event_record(

@@ -122,3 +122,17 @@ def test_a_special_case_edit_and_delete_are_audited(client, staff, organization)
 def test_reviews_and_special_cases_are_not_added_from_the_admin(client, staff):
     assert client.get(admin_url(DataLossReview, "add")).status_code == 403
     assert client.get(reverse("admin:checks_specialcase_add")).status_code == 403
+
+
+def test_admin_edits_read_as_sentences_on_the_audit_log(client, staff, organization):
+    from tenants.audit import audit_entry
+
+    special_case = SpecialCaseFactory(organization=organization, reason="Test incident")
+    client.post(
+        admin_url(type(special_case), "change", special_case.pk),
+        {"reason": "Drill", "expires_on": "", "withdrawn_by": ""},
+    )
+    entry = audit_entry(AuditEvent.objects.get(action="special_case.admin_change"))
+    assert entry.action_label == "Special case changed by staff (admin)"
+    assert entry.summary.startswith("Staff changed ")
+    assert entry.summary.endswith("in the Django admin (Reason).")
