@@ -1,5 +1,7 @@
-"""Django admin for platform staff: look across tenants, fix data. Results are read-only (the
-engine owns them); evidence files are listed by name, never linked."""
+"""Django admin for platform staff: look across tenants. Results, their history, summaries and
+trends are read-only (the engine owns them, and they are evidence); a special case may be
+corrected, with each edit in the organisation's audit log. Evidence files are listed by name,
+never linked."""
 
 from django.contrib import admin
 
@@ -11,18 +13,14 @@ from checks.models import (
     CheckTrendPoint,
     SpecialCase,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+from tenants.admin_audit import AuditedAdmin, ReadOnlyAdmin
 
 
 @admin.register(SpecialCase)
-class SpecialCaseAdmin(admin.ModelAdmin):
+class SpecialCaseAdmin(AuditedAdmin):
+    """Staff may correct a special case (reason, expiry); each edit is in the audit log."""
+
+    audit_action = "special_case"
     list_display = [
         "check_code",
         "entity_type",
@@ -36,9 +34,21 @@ class SpecialCaseAdmin(admin.ModelAdmin):
     list_filter = ["check_code", "entity_type"]
     search_fields = ["entity_label", "reason", "organization__slug"]
     list_select_related = ["organization", "created_by"]
-    raw_id_fields = ["organization", "created_by", "withdrawn_by"]
+    raw_id_fields = ["withdrawn_by"]
     exclude = ["evidence"]
-    readonly_fields = ["evidence_name"]
+    readonly_fields = [
+        "organization",
+        "check_code",
+        "entity_type",
+        "entity_id",
+        "entity_label",
+        "evidence_name",
+        "created_by",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # special cases are marked on the entity's page, with the app's rules
 
 
 @admin.register(CheckSummary)

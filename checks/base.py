@@ -87,3 +87,4 @@ class Check:
     how_to_fix: str
     applies: Callable[[EvaluationContext], Applicability]
     evaluate: Callable[[EvaluationContext], Iterable[EntityOutcome]]
+    note: str = ""  # one line Monitoring shows under the title: how to read the counts

@@ -1,5 +1,6 @@
 """Forms of Monitoring and special cases. Every refusal is a message beside its field."""
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -29,13 +30,30 @@ class SpecialCaseForm(forms.Form):
         return expires_on
 
 
+EVIDENCE_MAX_DAYS = 3 * 366
+
+
 class EvidenceExportForm(forms.Form):
+    """The range of an evidence export: UTC days, both included, ending by tomorrow at the
+    latest and spanning at most about three years (an audit period with room to spare)."""
+
     start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end and end < start:
+        latest_end = timezone.localdate() + timedelta(days=1)
+        if end and end > latest_end:
+            self.add_error(
+                "end", f"The end date cannot be after {latest_end.isoformat()} (tomorrow)."
+            )
+        elif start and end and end < start:
             self.add_error("end", "The end date is before the start date.")
+        elif start and end and (end - start).days + 1 > EVIDENCE_MAX_DAYS:
+            self.add_error(
+                "start",
+                f"Export at most {EVIDENCE_MAX_DAYS} days at a time; pick a later start date "
+                "or export the range in parts.",
+            )
         return cleaned

@@ -17,6 +17,7 @@ from checks.models import (
     CheckTrendPoint,
     SpecialCase,
 )
+from integrations.models import Connection, ConnectionStatus
 from tenants.models import Organization
 
 TREND_DAYS = 14
@@ -144,3 +145,21 @@ def check_result_changes_for_entity(
     return CheckResultChange.objects.filter(
         organization=organization, entity_type=entity_type, entity_id=entity_id
     ).order_by("at", "pk")
+
+
+def checks_evaluated(*, organization: Organization, check_codes: Iterable[str]) -> bool:
+    """Whether any of these checks has been evaluated for the organisation yet (pages say
+    "Checks pending" rather than "Not applicable" until the first evaluation)."""
+    return CheckSummary.objects.filter(
+        organization=organization, check_code__in=list(check_codes), evaluated_at__isnull=False
+    ).exists()
+
+
+def revoked_connections_with_data(*, organization: Organization) -> list[Connection]:
+    """Connections revoked with their synced data kept: browsable, no longer evaluated."""
+    revoked = Connection.objects.filter(
+        organization=organization, status=ConnectionStatus.REVOKED
+    ).select_related("revoked_by")
+    return [
+        connection for connection in revoked.order_by("subdomain") if connection.keeps_revoked_data
+    ]

@@ -19,7 +19,7 @@ from checks import selectors, services
 from checks.base import Check
 from checks.entity_kinds import entity_kind_get
 from checks.evidence import evidence_rows
-from checks.forms import EvidenceExportForm, SpecialCaseForm
+from checks.forms import EVIDENCE_MAX_DAYS, EvidenceExportForm, SpecialCaseForm
 from checks.models import CheckResult, CheckStatus, SpecialCase, SpecialCaseState
 from checks.registry import check_get, check_list
 from sprintolike.csv_stream import csv_streaming_response
@@ -72,6 +72,14 @@ def _trend_bars(points: list[Any]) -> list[dict[str, Any]]:
     return bars
 
 
+def _counted_before(summary: Any, revoked_at: Any) -> bool:
+    """Whether a check's counts predate a revocation (the next evaluation, within the hour,
+    drops the revoked connection's entities): shown as stale, not as live figures."""
+    return bool(
+        summary and summary.evaluated_at and revoked_at and summary.evaluated_at < revoked_at
+    )
+
+
 @org_view(Action.VIEW)
 def monitoring(request: HttpRequest) -> HttpResponse:
     organization = request.organization
@@ -79,14 +87,18 @@ def monitoring(request: HttpRequest) -> HttpResponse:
     summaries = selectors.check_summary_map(organization=organization)
     trends = selectors.check_trend_map(organization=organization, today=today)
     expired = selectors.expired_special_case_counts(organization=organization, today=today)
+    revoked = selectors.revoked_connections_with_data(organization=organization)
+    last_revoked_at = max((connection.revoked_at for connection in revoked), default=None)
     return render(
         request,
         "checks/monitoring.html",
         {
+            "revoked_connections": revoked,
             "rows": [
                 {
                     "check": check,
                     "summary": summaries.get(check.code),
+                    "stale": _counted_before(summaries.get(check.code), last_revoked_at),
                     "trend": _trend_bars(trends.get(check.code, [])),
                     "trend_width": len(trends.get(check.code, []))
                     * (TREND_BAR_WIDTH + TREND_BAR_GAP),
@@ -99,6 +111,18 @@ def monitoring(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+def _tabs_with_counts(*, summary: Any, expired_count: int) -> list[tuple[str, str, int | None]]:
+    """The drill-down tabs with how many entities each holds (none for "All")."""
+    counts: dict[str, int | None] = {
+        CheckStatus.FAILING: summary.failing_count if summary else 0,
+        CheckStatus.DUE: summary.due_count if summary else 0,
+        CheckStatus.PASSING: summary.passing_count if summary else 0,
+        selectors.SPECIAL_CASE_FILTER: summary.special_case_count if summary else 0,
+        selectors.EXPIRED_FILTER: expired_count,
+    }
+    return [(value, label, counts.get(value)) for value, label in DRILL_DOWN_STATUSES]
 
 
 @org_view(Action.VIEW)
@@ -117,6 +141,7 @@ def check_detail(request: HttpRequest, check_code: str) -> HttpResponse:
         today=today,
     )
     page = paginate(request, results)
+    summary = selectors.check_summary_map(organization=organization).get(check.code)
     expired = selectors.expired_special_case_map(
         organization=organization,
         check_code=check.code,
@@ -142,9 +167,14 @@ def check_detail(request: HttpRequest, check_code: str) -> HttpResponse:
         {
             "check": check,
             "entity_heading": kind.label,
-            "summary": selectors.check_summary_map(organization=organization).get(check.code),
+            "summary": summary,
             "status": status,
-            "statuses": DRILL_DOWN_STATUSES,
+            "statuses": _tabs_with_counts(
+                summary=summary,
+                expired_count=selectors.expired_special_case_counts(
+                    organization=organization, today=today
+                ).get(check.code, 0),
+            ),
             "page": page,
             "rows": rows,
             "history": selectors.check_summary_changes(
@@ -247,9 +277,20 @@ def special_case_evidence(
 
 @org_view(Action.EXPORT_EVIDENCE)
 def evidence_export(request: HttpRequest) -> HttpResponse:
+    """GET shows the form (filled from the query string, if any); the download is a POST, as it
+    writes an audit event."""
     organization = request.organization
-    form = EvidenceExportForm(request.GET or None)
-    if request.GET and form.is_valid():
+    today = timezone.localdate()
+    if request.method == "POST":
+        form = EvidenceExportForm(request.POST)
+    else:
+        form = EvidenceExportForm(
+            initial={
+                "start": request.GET.get("start") or today - timedelta(days=EVIDENCE_DEFAULT_DAYS),
+                "end": request.GET.get("end") or today,
+            }
+        )
+    if request.method == "POST" and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         services.evidence_export_record(
             organization=organization, acting_user=request.user, start=start, end=end
@@ -263,6 +304,6 @@ def evidence_export(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "checks/evidence_export.html",
-        {"form": form},
+        {"form": form, "max_days": EVIDENCE_MAX_DAYS},
         status=400 if form.errors else 200,
     )

@@ -1,5 +1,6 @@
-"""Django admin for platform staff: incident policies and data-loss reviews across tenants;
-evidence files are listed by name, never linked."""
+"""Django admin for platform staff: incident policies and data-loss reviews across tenants.
+Staff may correct them; every edit is recorded in the organisation's audit log (who, what
+changed) in the same transaction. Evidence files are listed by name, never linked."""
 
 from django.contrib import admin
 
@@ -10,10 +11,12 @@ from incidents.models import (
     IncidentSource,
     PrioritySla,
 )
+from tenants.admin_audit import AuditedAdmin
 
 
 @admin.register(IncidentPolicy)
-class IncidentPolicyAdmin(admin.ModelAdmin):
+class IncidentPolicyAdmin(AuditedAdmin):
+    audit_action = "incident_policy"
     list_display = [
         "organization",
         "sources_narrowed",
@@ -29,7 +32,8 @@ class IncidentPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(IncidentSource)
-class IncidentSourceAdmin(admin.ModelAdmin):
+class IncidentSourceAdmin(AuditedAdmin):
+    audit_action = "incident_source"
     list_display = ["service", "organization", "created_at"]
     search_fields = ["service__name", "organization__name", "organization__slug"]
     list_select_related = ["service", "organization"]
@@ -37,7 +41,8 @@ class IncidentSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(PrioritySla)
-class PrioritySlaAdmin(admin.ModelAdmin):
+class PrioritySlaAdmin(AuditedAdmin):
+    audit_action = "priority_sla"
     list_display = ["priority", "sla_hours", "organization"]
     search_fields = ["priority__name", "organization__name", "organization__slug"]
     list_select_related = ["priority", "organization"]
@@ -52,10 +57,18 @@ class DisclosureInline(admin.TabularInline):
 
 
 @admin.register(DataLossReview)
-class DataLossReviewAdmin(admin.ModelAdmin):
+class DataLossReviewAdmin(AuditedAdmin):
+    """Corrections of a review (and its disclosures) are audited as
+    `data_loss_review.admin_change`; reviews are recorded on the incident page, not added here."""
+
+    audit_action = "data_loss_review"
     list_display = ["incident", "organization", "data_loss", "records_affected", "updated_at"]
     list_filter = ["data_loss"]
     search_fields = ["incident__title", "incident__external_id", "organization__slug"]
     list_select_related = ["incident", "organization"]
-    raw_id_fields = ["organization", "incident", "updated_by"]
+    raw_id_fields = ["updated_by"]
+    readonly_fields = ["organization", "incident", "updated_at"]
     inlines = [DisclosureInline]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False

@@ -30,6 +30,14 @@ def incident_checks_apply(context: EvaluationContext) -> Applicability:
     if not context.connections:
         return False, "Connect PagerDuty for incident management in Settings > Integrations."
     if all(connection.status == ConnectionStatus.REVOKED for connection in context.connections):
+        kept = [connection for connection in context.connections if connection.keeps_revoked_data]
+        if kept:
+            when = f" on {kept[0].revoked_at:%Y-%m-%d}" if kept[0].revoked_at else ""
+            return False, (
+                f"The connection to {kept[0].subdomain} was revoked{when}; its incidents are "
+                "kept for browsing but no longer checked. Connect PagerDuty again in "
+                "Settings > Integrations to resume."
+            )
         return False, (
             "The PagerDuty connection was revoked; connect PagerDuty again for incident "
             "management in Settings > Integrations."
@@ -204,7 +212,9 @@ INCIDENT_DATA_LOSS_RECORDED = Check(
         "An incident is flagged for data loss when its resolution note says “data loss” or "
         "“dataloss”, when the configured PagerDuty custom field says so, or by hand. A flagged "
         "incident fails until someone records whether data was lost and, if it was, the kinds "
-        "of data, the records affected and every required disclosure."
+        "of data, the records affected and every required disclosure. An incident nobody "
+        "flagged and nobody answered passes: “not answered” counts as passing until it is "
+        "flagged."
     ),
     how_to_fix=(
         "Open the incident and fill in the data-loss form: answer whether data was lost; if it "
@@ -213,6 +223,10 @@ INCIDENT_DATA_LOSS_RECORDED = Check(
     ),
     applies=incident_checks_apply,
     evaluate=evaluate_incident_data_loss_recorded,
+    note=(
+        "“Not answered” incidents count as passing until they are flagged for data loss; a "
+        "flagged incident fails until answered."
+    ),
 )
 
 INCIDENT_CHECKS = (INCIDENT_CLOSED_WITHIN_SLA, INCIDENT_DATA_LOSS_RECORDED)

@@ -4,10 +4,17 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from incidents.models import MAX_SLA_HOURS, DataKind, DataLossAnswer, Stakeholder
+from incidents.models import (
+    MAX_RECORDS_AFFECTED,
+    MAX_SLA_HOURS,
+    DataKind,
+    DataLossAnswer,
+    Stakeholder,
+)
 from incidents.selectors import IncidentFilters
 from integrations.models import IncidentStatus, RemotePriority, RemoteService
 from sprintolike.evidence import EvidenceFileField
@@ -91,13 +98,14 @@ class IncidentPolicyForm(forms.Form):
     def initial_for(
         cls, *, scope: Any, priorities: list[RemotePriority], email_suggestions: list[str]
     ) -> dict[str, Any]:
-        """The form as the stored policy (an `IncidentScope`) has it."""
+        """The form as the stored policy (an `IncidentScope`) has it. The report address is only
+        what was saved: the services' addresses are suggestions (a datalist), never a value
+        that a save would store without the admin choosing it."""
         policy = scope.policy
         return {
             "source_mode": cls.SOURCE_SELECTED if policy.sources_narrowed else cls.SOURCE_ALL,
             "sources": sorted(scope.source_service_ids or []),
-            "report_email": policy.report_email
-            or (email_suggestions[0] if email_suggestions else ""),
+            "report_email": policy.report_email,
             "sla_hours_high": policy.sla_hours_high,
             "sla_hours_low": policy.sla_hours_low,
             "data_loss_field_name": policy.data_loss_field_name,
@@ -136,6 +144,32 @@ class IncidentPolicyForm(forms.Form):
         }
 
 
+FILTER_DATE_MIN = date(1970, 1, 1)
+FILTER_DATE_MAX = date(2100, 12, 31)
+
+
+def filter_date_field(label: str) -> forms.DateField:
+    """A date filter refused beside the field outside 1970-2100 (a date at the calendar's
+    limit, such as 9999-12-31, would overflow the day-after arithmetic of the query)."""
+    message = f"Pick a date from {FILTER_DATE_MIN.isoformat()} to {FILTER_DATE_MAX.isoformat()}."
+    return forms.DateField(
+        required=False,
+        label=label,
+        widget=forms.DateInput(
+            attrs={
+                "type": "date",
+                "min": FILTER_DATE_MIN.isoformat(),
+                "max": FILTER_DATE_MAX.isoformat(),
+            }
+        ),
+        validators=[
+            MinValueValidator(FILTER_DATE_MIN, message=message),
+            MaxValueValidator(FILTER_DATE_MAX, message=message),
+        ],
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+
+
 class IncidentFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
@@ -161,12 +195,8 @@ class IncidentFilterForm(forms.Form):
             ("to_review", "Data loss: to review (resolved, not answered)"),
         ],
     )
-    created_from = forms.DateField(
-        required=False, label="Reported from", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    created_to = forms.DateField(
-        required=False, label="Reported to", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    created_from = filter_date_field("Reported from")
+    created_to = filter_date_field("Reported to")
 
     def __init__(
         self,
@@ -220,8 +250,14 @@ class DataLossForm(forms.Form):
     records_affected = forms.IntegerField(
         label="Records affected",
         min_value=0,
+        max_value=MAX_RECORDS_AFFECTED,
         required=False,
-        error_messages={"invalid": "Enter a whole number of records."},
+        error_messages={
+            "invalid": "Enter a whole number of records.",
+            "min_value": "The number of records cannot be negative.",
+            "max_value": "That number is too large to store; enter the number of records "
+            "affected (estimate if needed).",
+        },
     )
     stakeholders = forms.MultipleChoiceField(
         label="Must be disclosed to",
@@ -256,6 +292,23 @@ class DataLossForm(forms.Form):
             self["records_affected"],
             self["stakeholders"],
         ]
+
+    @property
+    def error_summary(self) -> list[dict[str, str]]:
+        """Every error of the form, each with the id of the input it is about (the first
+        option of a group of choices), for the summary at the top of the form."""
+        labels = dict(Stakeholder.choices)
+        summary = [{"anchor": "", "label": "", "error": error} for error in self.non_field_errors()]
+        for name, field in self.fields.items():
+            bound = self[name]
+            label = str(field.label)
+            stakeholder = next((value for value in labels if name.startswith(f"{value}_")), "")
+            if stakeholder and labels[stakeholder].lower() not in label.lower():
+                label = f"Disclosure to {labels[stakeholder].lower()}: {label}"
+            multiple = isinstance(field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))
+            anchor = f"{bound.auto_id}_0" if multiple else bound.auto_id
+            summary += [{"anchor": anchor, "label": label, "error": e} for e in bound.errors]
+        return summary
 
     @property
     def disclosure_blocks(self) -> list[dict[str, Any]]:

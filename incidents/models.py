@@ -16,6 +16,7 @@ DEFAULT_SLA_HOURS_HIGH = 24
 DEFAULT_SLA_HOURS_LOW = 72
 DEFAULT_DATA_LOSS_FIELD_NAME = "data_loss"
 MAX_SLA_HOURS = 24 * 366
+MAX_RECORDS_AFFECTED = 9_223_372_036_854_775_807  # PositiveBigIntegerField's upper bound
 
 
 # --- Incident policy ---------------------------------------------------------------------------

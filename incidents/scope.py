@@ -29,6 +29,23 @@ def incident_connections(
     ]
 
 
+def incident_browsable_connections(
+    *, organization: Organization, connections: Iterable[Connection] | None = None
+) -> list[Connection]:
+    """Connections whose incidents the pages list: the evaluated ones (`incident_connections`)
+    and those revoked with their data kept, which stay browsable but are no longer checked."""
+    if connections is None:
+        connections = Connection.objects.filter(organization=organization).select_related(
+            "revoked_by"
+        )
+    return [
+        connection
+        for connection in connections
+        if connection.has_purpose(Purpose.INCIDENT_MANAGEMENT)
+        and (connection.serves(Purpose.INCIDENT_MANAGEMENT) or connection.keeps_revoked_data)
+    ]
+
+
 @dataclass(frozen=True)
 class IncidentScope:
     """Which incidents the incident checks and pages look at, and the SLAs that apply."""
@@ -57,13 +74,17 @@ class IncidentScope:
 
 
 def incident_scope_get(
-    *, organization: Organization, connections: Iterable[Connection] | None = None
+    *,
+    organization: Organization,
+    connections: Iterable[Connection] | None = None,
+    browsable: bool = False,
 ) -> IncidentScope:
-    """Policy, sources and priority SLAs in at most four queries."""
+    """Policy, sources and priority SLAs in at most four queries. The checks' scope reads the
+    evaluated connections; the pages' (`browsable=True`) also the revoked ones with data kept."""
     policy = incident_policy_get(organization=organization)
+    select = incident_browsable_connections if browsable else incident_connections
     connection_ids = tuple(
-        connection.pk
-        for connection in incident_connections(organization=organization, connections=connections)
+        connection.pk for connection in select(organization=organization, connections=connections)
     )
     source_service_ids = None
     if policy.sources_narrowed:

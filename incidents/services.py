@@ -16,6 +16,7 @@ from django.utils import timezone
 from checks.evaluation import entity_evaluate
 from incidents.checks import INCIDENT
 from incidents.models import (
+    MAX_RECORDS_AFFECTED,
     MAX_SLA_HOURS,
     DataKind,
     DataLossAnswer,
@@ -169,8 +170,10 @@ def _validate_review(
         raise IncidentsError("Unknown kind of data.")
     if set(stakeholders) - set(Stakeholder.values) or set(disclosures) - set(Stakeholder.values):
         raise IncidentsError("Unknown stakeholder.")
-    if records_affected is not None and records_affected < 0:
-        raise IncidentsError("The number of records affected cannot be negative.")
+    if records_affected is not None and not 0 <= records_affected <= MAX_RECORDS_AFFECTED:
+        raise IncidentsError(
+            f"The number of records affected must be from 0 to {MAX_RECORDS_AFFECTED}."
+        )
     today = timezone.localdate()
     for disclosure in disclosures.values():
         if disclosure.done and disclosure.disclosed_on is None:

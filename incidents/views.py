@@ -6,6 +6,7 @@ Views stay thin: they read through `incidents.selectors` (and the engine's resul
 organisation (`get_in_org`), so a foreign id is a 404.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,7 +27,7 @@ from incidents.forms import (
     incident_filters_from,
 )
 from incidents.models import Disclosure, Stakeholder
-from incidents.scope import IncidentScope, incident_connections, incident_scope_get
+from incidents.scope import IncidentScope, incident_browsable_connections, incident_scope_get
 from integrations.models import Connection, RemoteIncident
 from sprintolike.evidence import evidence_response
 from sprintolike.pagination import paginate, querystring_without_page
@@ -35,9 +36,18 @@ from tenants.permissions import Action
 
 
 def _scope(request: HttpRequest) -> tuple[IncidentScope, list[Connection]]:
-    connections = incident_connections(organization=request.organization)
-    scope = incident_scope_get(organization=request.organization, connections=connections)
+    """The pages' scope: incidents of browsable connections, including those revoked with their
+    data kept (the checks only evaluate `incident_connections`)."""
+    connections = incident_browsable_connections(organization=request.organization)
+    scope = incident_scope_get(
+        organization=request.organization, connections=connections, browsable=True
+    )
     return scope, connections
+
+
+def _revoked(connections: list[Connection]) -> list[Connection]:
+    """Browsable connections that were revoked with their data kept (shown in a banner)."""
+    return [connection for connection in connections if connection.keeps_revoked_data]
 
 
 @org_view(Action.VIEW)
@@ -64,6 +74,13 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         {
             "scope": scope,
             "connection_state": selectors.connection_state(scope=scope, connections=connections),
+            "revoked_connections": _revoked(connections),
+            "revoked_connection_ids": {connection.pk for connection in _revoked(connections)},
+            "checks_evaluated": check_selectors.checks_evaluated(
+                organization=organization,
+                check_codes=[check.code for check in checks_for_entity_type(INCIDENT)],
+            ),
+            "backfill_days": settings.INCIDENT_BACKFILL_DAYS,
             "source_count": len(sources),
             "priority_slas": [
                 (priority, scope.priority_sla[priority.pk][0])
@@ -137,7 +154,12 @@ def _incident_page(
     status: int = 200,
 ) -> HttpResponse:
     organization = request.organization
-    scope, _ = _scope(request)
+    scope, connections = _scope(request)
+    revoked = [
+        connection
+        for connection in _revoked(connections)
+        if connection.pk == incident.connection_id
+    ]
     review = selectors.data_loss_review_get(organization=organization, incident=incident)
     disclosures = selectors.disclosures_by_stakeholder(review)
     if form is None:
@@ -151,7 +173,8 @@ def _incident_page(
         {
             "incident": incident,
             "severity": selectors.incident_severity_label(incident),
-            "in_scope": scope.includes(incident),
+            "in_scope": scope.includes(incident) and not revoked,
+            "revoked_connections": revoked,
             "sla": selectors.incident_sla_state(incident=incident, scope=scope, now=timezone.now()),
             "status_history": selectors.incident_status_history(
                 organization=organization, incident=incident

@@ -1,6 +1,7 @@
 """Django admin for staff: connections, sync runs and synced records across tenants.
 
-Secrets (access_token, refresh_token, api_key) are never shown or editable here. Synced-record
+Secrets (access_token, refresh_token, api_key) are never shown or editable here. Sync runs and
+synced records are evidence the sync writes: read-only here (no add, change or delete). Synced-record
 tables can hold hundreds of thousands of rows, so foreign keys use raw-id widgets and the
 change lists skip the full-count query.
 """
@@ -22,6 +23,7 @@ from integrations.models import (
     RequestBudgetWindow,
     SyncRun,
 )
+from tenants.admin_audit import ReadOnlyAdmin
 
 SECRET_FIELDS = ("access_token", "refresh_token", "api_key")
 
@@ -69,7 +71,7 @@ class ConnectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(ReadOnlyAdmin):
     list_display = [
         "started_at",
         "organization",
@@ -114,11 +116,8 @@ class SyncRunAdmin(admin.ModelAdmin):
     def short_error(self, run: SyncRun) -> str:
         return run.error_message[:120]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-
-class SyncedRecordAdmin(admin.ModelAdmin):
+class SyncedRecordAdmin(ReadOnlyAdmin):
     """Common settings for records synced from PagerDuty (large tables)."""
 
     list_select_related = ["organization", "connection"]

@@ -190,6 +190,15 @@ class Connection(models.Model):
         """
         return self.has_purpose(purpose) and self.status != ConnectionStatus.REVOKED
 
+    @property
+    def keeps_revoked_data(self) -> bool:
+        """Revoked with its synced data kept (revoking with "delete the data" also forgets the
+        sync progress, see ``connection_revoke``): its records stay browsable, but serve no
+        purpose (no check evaluates them)."""
+        return self.status == ConnectionStatus.REVOKED and any(
+            getattr(self, field_name) for field_name in self.SYNC_PROGRESS_FIELDS
+        )
+
     def access_token_expires_soon(self, margin: timedelta = timedelta(minutes=5)) -> bool:
         return bool(
             self.access_token_expires_at and self.access_token_expires_at <= timezone.now() + margin

@@ -148,9 +148,13 @@ def connection_sync_enqueue(
 
 
 def connection_sync_request(
-    *, connection: Connection, enqueue: Callable[..., object] | None = None
+    *,
+    connection: Connection,
+    acting_user: Any = None,
+    enqueue: Callable[..., object] | None = None,
 ) -> None:
-    """ "Sync now": queue a sync, or raise ``SyncNotAllowed`` saying why it cannot start."""
+    """ "Sync now": queue a sync and record who asked (``connection.sync_requested`` in the audit
+    log), or raise ``SyncNotAllowed`` saying why it cannot start."""
     if connection.status in (ConnectionStatus.REVOKED, ConnectionStatus.NEEDS_REAUTHORIZATION):
         raise SyncNotAllowed(f"{connection} cannot sync: {connection.next_step}")
     if connection.is_syncing:
@@ -159,7 +163,15 @@ def connection_sync_request(
             "finishes.",
             already_syncing=True,
         )
-    connection_sync_enqueue(connection=connection, trigger=SyncTrigger.MANUAL, enqueue=enqueue)
+    with transaction.atomic():
+        audit_event_record(
+            organization=connection.organization,
+            actor=acting_user,
+            action="connection.sync_requested",
+            target=connection,
+            details={"trigger": str(SyncTrigger.MANUAL)},
+        )
+        connection_sync_enqueue(connection=connection, trigger=SyncTrigger.MANUAL, enqueue=enqueue)
 
 
 def connection_update_purposes(

@@ -17,6 +17,11 @@ urlpatterns = [
         name="connection_detail",
     ),
     path(
+        "settings/integrations/connections/<int:connection_id>/sync-status/",
+        views.connection_sync_status,
+        name="connection_sync_status",
+    ),
+    path(
         "settings/integrations/connections/<int:connection_id>/purposes/",
         views.connection_update_purposes,
         name="connection_update_purposes",

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from integrations import services
@@ -22,6 +23,7 @@ from integrations.providers import provider_get, provider_list
 from integrations.selectors import (
     connection_list,
     connection_missing_scopes,
+    connection_sync_progress,
     organization_for_connecting,
     sync_run_list,
 )
@@ -31,7 +33,7 @@ from tenants.permissions import Action
 
 @org_view(Action.VIEW)
 def integration_list(request: HttpRequest) -> HttpResponse:
-    connections = list(connection_list(organization=request.organization))
+    connections = list(connection_list(organization=request.organization, include_revoked=True))
     tab = request.GET.get("tab") or ("connected" if connections else "available")
     return render(
         request,
@@ -218,19 +220,42 @@ def api_key_connect(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _sync_status_context(connection: Connection) -> dict[str, object]:
+    return {
+        "connection": connection,
+        "progress": connection_sync_progress(connection=connection, now=timezone.now()),
+        "sync_runs": sync_run_list(connection=connection),
+    }
+
+
 @org_view(Action.VIEW)
 def connection_detail(request: HttpRequest, connection_id: int) -> HttpResponse:
-    connection = get_in_org(Connection.objects, organization=request.organization, pk=connection_id)
+    connection = get_in_org(
+        Connection.objects.select_related("authorized_by", "revoked_by"),
+        organization=request.organization,
+        pk=connection_id,
+    )
     return render(
         request,
         "integrations/connection_detail.html",
         {
-            "connection": connection,
+            **_sync_status_context(connection),
             "provider": provider_get(connection.provider),
-            "sync_runs": sync_run_list(connection=connection),
             "purposes_form": PurposesForm(initial={"purposes": connection.purposes}),
             "missing_scopes": connection_missing_scopes(connection=connection),
         },
+    )
+
+
+@org_view(Action.VIEW)
+def connection_sync_status(request: HttpRequest, connection_id: int) -> HttpResponse:
+    """The sync progress and runs of a connection page, polled by htmx every 2 s while a sync
+    is queued or running (the fragment stops the polling once it is done)."""
+    connection = get_in_org(Connection.objects, organization=request.organization, pk=connection_id)
+    return render(
+        request,
+        "integrations/includes/sync_status.html",
+        {**_sync_status_context(connection), "out_of_band": True},
     )
 
 
@@ -255,13 +280,13 @@ def connection_sync_now(request: HttpRequest, connection_id: int) -> HttpRespons
     """Queue a sync now; says so when one is already running or the connection cannot sync."""
     connection = get_in_org(Connection.objects, organization=request.organization, pk=connection_id)
     try:
-        services.connection_sync_request(connection=connection)
+        services.connection_sync_request(connection=connection, acting_user=request.user)
     except services.SyncNotAllowed as refusal:
         report = messages.info if refusal.already_syncing else messages.error
         report(request, refusal.message)
     else:
         messages.success(
-            request, "Sync queued. It starts within a minute; refresh this page to follow it."
+            request, "Sync queued. It starts within a minute; its progress shows below."
         )
     return redirect("integrations:connection_detail", request.organization.slug, connection.pk)
 

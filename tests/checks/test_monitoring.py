@@ -29,8 +29,8 @@ def check_url(organization, code, status=None):
 
 
 def export(client, organization, start, end):
-    response = client.get(
-        reverse("checks:evidence_export", args=[organization.slug]) + f"?start={start}&end={end}"
+    response = client.post(
+        reverse("checks:evidence_export", args=[organization.slug]), {"start": start, "end": end}
     )
     assert response.status_code == 200
     return response, list(
@@ -176,9 +176,9 @@ def test_evidence_csv_covers_only_incidents_reported_in_the_range(
 def test_evidence_export_with_a_reversed_range_is_refused_beside_the_field(
     member_client, organization
 ):
-    response = member_client.get(
-        reverse("checks:evidence_export", args=[organization.slug])
-        + "?start=2026-03-05&end=2026-03-01"
+    response = member_client.post(
+        reverse("checks:evidence_export", args=[organization.slug]),
+        {"start": "2026-03-05", "end": "2026-03-01"},
     )
     assert response.status_code == 400
     assert 'id="id_end_error">The end date is before the start date.' in response.content.decode()

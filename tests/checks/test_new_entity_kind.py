@@ -147,8 +147,8 @@ def test_evidence_export_adds_the_kinds_columns(
 ):
     evaluate()
     day = NOW.date().isoformat()
-    response = member_client.get(
-        reverse("checks:evidence_export", args=[organization.slug]) + f"?start={day}&end={day}"
+    response = member_client.post(
+        reverse("checks:evidence_export", args=[organization.slug]), {"start": day, "end": day}
     )
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     staff_rows = {row["title"]: row for row in rows if row["check_code"] == CODE}

@@ -139,8 +139,8 @@ def test_the_form_records_the_expiry_and_the_evidence_says_it(
     assert SpecialCase.objects.get().expires_on == EXPIRES_ON
 
     start, end = (NOW.date() - timedelta(days=2)).isoformat(), NOW.date().isoformat()
-    export = admin_client.get(
-        reverse("checks:evidence_export", args=[organization.slug]) + f"?start={start}&end={end}"
+    export = admin_client.post(
+        reverse("checks:evidence_export", args=[organization.slug]), {"start": start, "end": end}
     )
     rows = csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode()))
     row = next(row for row in rows if row["check_code"] == CODE)

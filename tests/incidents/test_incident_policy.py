@@ -126,8 +126,23 @@ def test_settings_page_offers_the_services_email_integration_addresses(
     response = admin_client.get(reverse("incidents:incident_policy_edit", args=[organization.slug]))
     assert response.status_code == 200
     content = response.content.decode()
-    assert 'value="report@acme.pagerduty.com"' in content  # pre-filled
-    assert '<option value="report@acme.pagerduty.com">' in content  # suggested
+    assert 'name="report_email" value=' not in content  # suggested, never pre-filled
+    assert '<option value="report@acme.pagerduty.com">' in content
+    assert 'data-fill-value="report@acme.pagerduty.com"' in content
+
+
+def test_saving_without_choosing_a_suggestion_keeps_the_report_address_empty(
+    admin_client, organization, connection, enqueued
+):
+    RemoteServiceFactory(connection=connection, email_addresses=["report@acme.pagerduty.com"])
+    url = reverse("incidents:incident_policy_edit", args=[organization.slug])
+    assert admin_client.post(url, form_data(report_email="")).status_code == 302
+    assert IncidentPolicy.objects.get(organization=organization).report_email == ""
+
+    assert admin_client.post(url, form_data(report_email="sec@acme.test")).status_code == 302
+    assert IncidentPolicy.objects.get(organization=organization).report_email == "sec@acme.test"
+    content = admin_client.get(url).content.decode()
+    assert 'value="sec@acme.test"' in content  # what was chosen is what is shown
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ its list in order (see ``run``). Steps hand results to later steps through this 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +17,8 @@ from integrations.models import Connection, SyncRun
 from integrations.pagerduty.client import PagerDutyClient
 from integrations.pagerduty.sync.lease import SyncLease
 from integrations.pagerduty.sync.upsert import BulkLoadStatistics, ResourceCounts
+
+PROGRESS_SAVE_SECONDS = 2.0
 
 
 class SyncStep(Protocol):
@@ -53,6 +56,7 @@ class SyncContext:
     # Set by the licenses step for the users step: user external id → license pk; None when
     # licenses were not read (licenses are then left as they are rather than cleared).
     license_by_user: Mapping[str, int] | None = None
+    _progress_saved_at: float = field(default_factory=time.monotonic, repr=False)
 
     @property
     def read_until(self) -> datetime:
@@ -77,8 +81,18 @@ class SyncContext:
         )
 
     def page_done(self) -> None:
-        """Called after each stored page: keeps this run's lease alive."""
+        """Called after each stored page: keeps this run's lease alive and, every
+        ``PROGRESS_SAVE_SECONDS``, shows the counts so far on the run (the connection page
+        polls them)."""
         self.lease.renew_if_due()
+        now = time.monotonic()
+        if now - self._progress_saved_at >= PROGRESS_SAVE_SECONDS:
+            self._progress_saved_at = now
+            # Counts and the request total only: requests may still be in flight on other
+            # threads, and their per-path tally is saved after each step.
+            SyncRun.objects.filter(pk=self.run.pk).update(
+                counts=self.counts_as_dict(), request_count=self.client.request_count
+            )
 
     def update_connection(self, **fields: Any) -> None:
         """Advance the connection's sync progress (watermarks, ``people_synced_at``)."""
