@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-
-from django.utils import timezone
 
 from integrations.pagerduty.roles import role_is_higher, role_label
 
@@ -96,7 +94,7 @@ def access_validity(
 
 def end_of_day(day: date) -> datetime:
     """The last working day counts whole: access is due removed from the next midnight (UTC)."""
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min), timezone.utc)
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
 def revoke_deadline(*, last_working_day: date, grace_days: int) -> datetime:

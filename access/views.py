@@ -410,6 +410,13 @@ def _identity_post(request: HttpRequest, system: CriticalSystem, account: Any) -
 
         raise PermissionDenied("Your role in this organisation does not allow this.")
     if action == "map":
+        if request.POST.get("staff_member"):
+            # Another organisation's staff member is as unknown as a missing one: 404.
+            get_in_org(
+                StaffMember.objects,
+                organization=request.organization,
+                pk=request.POST["staff_member"],
+            )
         form = MapAccountForm(request.POST, organization=request.organization)
         if not form.is_valid():
             return _identity_page(request, system, account, status=400, map_form=form)

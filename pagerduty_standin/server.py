@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pagerduty_standin.account.dataset import Dataset
 from pagerduty_standin.account.records import InvalidRequestError, NotFoundError
-from pagerduty_standin.api import analytics, control, incidents, licenses, services, users
+from pagerduty_standin.api import analytics, audit, control, incidents, licenses, services, users
 from pagerduty_standin.api.faults import (
     FaultInjector,
     add_latency,
@@ -64,6 +64,7 @@ ROUTES: tuple[Route, ...] = (
     *incidents.ROUTES,
     *licenses.ROUTES,
     *analytics.ROUTES,
+    *audit.ROUTES,
     *oauth_endpoints.ROUTES,
     *control.ROUTES,
 )
