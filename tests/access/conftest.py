@@ -44,7 +44,7 @@ def make_staff(organization):
 
 
 @pytest.fixture
-def make_account(connection):
+def make_account(connection):  # noqa: F811 (the imported fixture)
     def make(**fields):
         fields.setdefault("connection", connection)
         return RemoteAccountFactory(**fields)
