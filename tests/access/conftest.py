@@ -15,6 +15,10 @@ from tests.checks.conftest import (  # noqa: F401 (fixtures)
     frozen_clock,
 )
 from tests.factories import OrgRoleFactory, RemoteAccountFactory, StaffMemberFactory
+from tests.integrations.sync.conftest import (  # noqa: F401 (fixtures)
+    standin_server,
+    start_standin,
+)
 
 
 @pytest.fixture

@@ -16,13 +16,11 @@ from integrations.models import (
     SyncTrigger,
 )
 from integrations.pagerduty.sync.run import sync_connection
-from tests.integrations.sync.conftest import (  # noqa: F401 (fixtures)
+from tests.integrations.sync.conftest import (
     api_key_connection,
     control,
     oauth_connection,
     quick_client,
-    standin_server,
-    start_standin,
 )
 
 pytestmark = pytest.mark.django_db(transaction=False)
