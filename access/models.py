@@ -283,5 +283,11 @@ class AccessReviewItem(models.Model):
         return role_label(self.role) if self.role else ""
 
     @property
+    def identification_label(self) -> str:
+        from access.rules import IDENTIFICATION_LABELS
+
+        return IDENTIFICATION_LABELS.get(self.identification, self.identification)
+
+    @property
     def needs_decision(self) -> bool:
         return self.change != ReviewChange.REMOVED

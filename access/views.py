@@ -493,7 +493,13 @@ def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
         pk=staff_id,
     )
     system = pagerduty_system_lookup(request.organization)
-    accounts = list(pagerduty_accounts(system=system).filter(staff_id=member.pk)) if system else []
+    accounts = (
+        selectors.account_rows(
+            system=system, accounts=pagerduty_accounts(system=system).filter(staff_id=member.pk)
+        )
+        if system
+        else []
+    )
     results = check_selectors.check_results_for_entities(
         organization=request.organization, entity_type=STAFF, entity_ids=[member.pk]
     ).get(member.pk, {})
