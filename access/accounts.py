@@ -9,7 +9,9 @@ and org role. Pages, checks, CSVs and reviews all start from `system_accounts`, 
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db.models import (
     Case,
@@ -67,9 +69,6 @@ def annotate_identity(
             identity.values("staff_member_id")[:1], output_field=IntegerField()
         ),
         identity_reason=Subquery(identity.values("reason")[:1], output_field=CharField()),
-        identity_not_staff_kind=Subquery(
-            identity.values("not_staff_kind")[:1], output_field=CharField()
-        ),
         identity_expires_on=Subquery(identity.values("expires_on")[:1], output_field=DateField()),
         auto_staff_id=Coalesce(
             Subquery(by_main_email, output_field=IntegerField()),
@@ -93,13 +92,9 @@ def annotate_identity(
     staff = StaffMember.objects.filter(pk=OuterRef("staff_id"))
     return queryset.annotate(
         staff_name=Subquery(staff.values("name")[:1], output_field=CharField()),
-        staff_email=Subquery(staff.values("email")[:1], output_field=CharField()),
         staff_status=Subquery(staff.values("status")[:1], output_field=CharField()),
         staff_org_role_id=Subquery(staff.values("org_role_id")[:1], output_field=IntegerField()),
         staff_org_role_name=Subquery(staff.values("org_role__name")[:1], output_field=CharField()),
-        staff_last_working_day=Subquery(
-            staff.values("last_working_day")[:1], output_field=DateField()
-        ),
     )
 
 
@@ -131,3 +126,122 @@ def system_accounts(
 
 def account_key_of(account: RemoteAccount | ManualAccount) -> str:
     return account.external_id if isinstance(account, RemoteAccount) else account.email
+
+
+class IdentityIndex:
+    """Who each account belongs to, for work over every account at once (checks, summary,
+    reviews, exports): three small queries load the decisions by hand, the staff emails and
+    alternate emails, and the staff facts; each account is then resolved with
+    `rules.identification_of` by dictionary lookups. The pages' filters use the same rule in SQL
+    (`annotate_identity`)."""
+
+    def __init__(self, *, system: CriticalSystem, on: date | None = None) -> None:
+        on = on or timezone.now().date()
+        organization_id = system.organization_id
+        self.identities: dict[str, tuple[str, int | None]] = {
+            key: (kind, staff_id)
+            for key, kind, staff_id in AccountIdentity.objects.filter(
+                Q(expires_on__isnull=True) | Q(expires_on__gte=on), system_id=system.pk
+            ).values_list("account_key", "kind", "staff_member_id")
+        }
+        self.staff_by_email: dict[str, int] = dict(
+            StaffMember.objects.filter(organization_id=organization_id).values_list("email", "pk")
+        )
+        for email, staff_id in StaffAlternateEmail.objects.filter(
+            organization_id=organization_id
+        ).values_list("email", "staff_member_id"):
+            self.staff_by_email.setdefault(email, staff_id)
+        self.staff: dict[int, tuple[str, int | None, str]] = {
+            pk: (status, org_role_id, org_role_name or "")
+            for pk, status, org_role_id, org_role_name in StaffMember.objects.filter(
+                organization_id=organization_id
+            ).values_list("pk", "status", "org_role_id", "org_role__name")
+        }
+
+    def identify(self, *, key: str, email: str) -> tuple[Identification, int | None]:
+        from access.rules import identification_of
+
+        kind, staff_id = self.identities.get(key, (None, None))
+        return identification_of(
+            identity_kind=kind,
+            identity_staff_id=staff_id,
+            auto_staff_id=self.staff_by_email.get(email) if email else None,
+        )
+
+    def staff_facts(self, staff_id: int | None) -> tuple[str, int | None, str]:
+        """(status, org role id, org role name) of a staff member; blanks for none."""
+        return self.staff.get(staff_id, ("", None, "")) if staff_id else ("", None, "")
+
+
+def live_pagerduty_rows(*, system: CriticalSystem, entity_ids=None):
+    """Plain rows of the live PagerDuty accounts, by ascending primary key (streamed)."""
+    queryset = RemoteAccount.objects.filter(
+        organization_id=system.organization_id,
+        connection__in=access_connections(organization=system.organization),
+        removed_at__isnull=True,
+    )
+    if entity_ids is not None:
+        queryset = queryset.filter(pk__in=entity_ids)
+    return (
+        queryset.order_by("pk")
+        .values_list("pk", "external_id", "name", "email", "role", named=True)
+        .iterator(chunk_size=2000)
+    )
+
+
+@dataclass
+class ResolvedAccount:
+    """An account with who it belongs to (from `IdentityIndex`), for whole-system work."""
+
+    pk: int
+    key: str
+    name: str
+    email: str
+    role: str
+    license_name: str
+    last_sign_in_at: datetime | None
+    removed_at: datetime | None
+    removed_at_exact: datetime | None
+    identification: str
+    staff_id: int | None
+    staff_name: str
+    staff_status: str
+    staff_org_role_id: int | None
+    staff_org_role_name: str
+
+
+def resolved_accounts(
+    *, system: CriticalSystem, live_only: bool = True, on: date | None = None
+) -> Iterator[ResolvedAccount]:
+    """Every account of the system resolved in Python: a bounded number of queries whatever
+    the number of accounts (used by the summary, the offboarding tab, reviews, evidence)."""
+    index = IdentityIndex(system=system, on=on)
+    names = dict(
+        StaffMember.objects.filter(organization_id=system.organization_id).values_list("pk", "name")
+    )
+    if system.is_pagerduty:
+        queryset = RemoteAccount.objects.filter(
+            organization_id=system.organization_id,
+            connection__in=access_connections(organization=system.organization),
+        )
+        if live_only:
+            queryset = queryset.filter(removed_at__isnull=True)
+        rows = queryset.order_by("pk").values_list(
+            "pk", "external_id", "name", "email", "role", "license__name", "last_sign_in_at",
+            "removed_at", "removed_at_exact",
+        )  # fmt: skip
+    else:
+        rows = (
+            (pk, email, name, email, role, "", None, None, None)
+            for pk, email, name, role in ManualAccount.objects.filter(system=system)
+            .order_by("pk")
+            .values_list("pk", "email", "name", "role")
+        )
+    for pk, key, name, email, role, license_name, signed_in, removed, removed_exact in rows:
+        identification, staff_id = index.identify(key=key, email=email)
+        status, org_role_id, org_role_name = index.staff_facts(staff_id)
+        yield ResolvedAccount(
+            pk, key, name, email, role, license_name or "", signed_in, removed, removed_exact,
+            identification, staff_id, names.get(staff_id, "") if staff_id else "", status,
+            org_role_id, org_role_name,
+        )  # fmt: skip

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from access.accounts import system_accounts
+from access.accounts import IdentityIndex, live_pagerduty_rows
 from access.models import AccessReview, CriticalSystem, RoleAllowance, SystemKind, ValidAccessMode
 from access.rules import (
     Identification,
@@ -88,26 +89,44 @@ def review_check_applies(context: EvaluationContext) -> Applicability:
     return True, ""
 
 
-def _accounts(context: EvaluationContext, system: CriticalSystem):
-    queryset = system_accounts(system=system, on=context.now.date())
-    if context.entity_ids is not None:
-        queryset = queryset.filter(pk__in=context.entity_ids)
-    return (
-        queryset.order_by("pk")
-        .values_list(
-            "pk",
-            "external_id",
-            "name",
-            "email",
-            "role",
-            "identification",
-            "staff_status",
-            "staff_org_role_id",
-            "staff_org_role_name",
-            named=True,
-        )
-        .iterator(chunk_size=STREAM_CHUNK_SIZE)
+@dataclass(frozen=True)
+class AccountRow:
+    pk: int
+    external_id: str
+    name: str
+    email: str
+    role: str
+    identification: str
+    staff_id: int | None
+    staff_status: str
+    staff_org_role_id: int | None
+    staff_org_role_name: str
+
+
+def identity_index(context: EvaluationContext, system: CriticalSystem) -> IdentityIndex:
+    return context.cached(
+        "access_identity_index", lambda: IdentityIndex(system=system, on=context.now.date())
     )
+
+
+def _accounts(context: EvaluationContext, system: CriticalSystem) -> Iterator[AccountRow]:
+    """Live PagerDuty accounts with their identification: one streamed query plus the index."""
+    index = identity_index(context, system)
+    for row in live_pagerduty_rows(system=system, entity_ids=context.entity_ids):
+        identification, staff_id = index.identify(key=row.external_id, email=row.email)
+        status, org_role_id, org_role_name = index.staff_facts(staff_id)
+        yield AccountRow(
+            row.pk,
+            row.external_id,
+            row.name,
+            row.email,
+            row.role,
+            identification,
+            staff_id,
+            status,
+            org_role_id,
+            org_role_name,
+        )
 
 
 def _account_outcome(row, **fields) -> EntityOutcome:
@@ -158,10 +177,13 @@ def evaluate_account_access_valid(context: EvaluationContext) -> Iterator[Entity
 
 
 def live_accounts_by_staff(context: EvaluationContext, system: CriticalSystem) -> Counter:
-    queryset = system_accounts(system=system, on=context.now.date()).filter(staff_id__isnull=False)
-    return Counter(
-        queryset.values_list("staff_id", flat=True).iterator(chunk_size=STREAM_CHUNK_SIZE)
-    )
+    index = identity_index(context, system)
+    counts: Counter = Counter()
+    for row in live_pagerduty_rows(system=system):
+        _, staff_id = index.identify(key=row.external_id, email=row.email)
+        if staff_id is not None:
+            counts[staff_id] += 1
+    return counts
 
 
 def evaluate_offboarded_access_removed(context: EvaluationContext) -> Iterator[EntityOutcome]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from access.accounts import pagerduty_accounts
+from access.accounts import pagerduty_accounts, resolved_accounts
 from access.checks import ACCOUNT, STAFF, SYSTEM
 from access.models import AccessReview, CriticalSystem, SystemKind
 from access.rules import Identification, time_to_revoke
@@ -79,8 +79,10 @@ def staff_evidence_values(
     accounts: dict[int, list[Any]] = defaultdict(list)
     system = _pagerduty_system(organization)
     if system is not None:
-        for account in pagerduty_accounts(system=system).filter(staff_id__in=ids):
-            accounts[account.staff_id].append(account)
+        wanted = set(ids)
+        for account in resolved_accounts(system=system, live_only=False):
+            if account.staff_id in wanted:
+                accounts[account.staff_id].append(account)
     values = {}
     for staff_id, member in members.items():
         mine = accounts.get(staff_id, [])

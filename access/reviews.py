@@ -20,7 +20,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from access.accounts import account_key_of, pagerduty_accounts, system_accounts
+from access.accounts import pagerduty_accounts, resolved_accounts
 from access.checks import allowances_of
 from access.models import (
     AccessReview,
@@ -76,7 +76,7 @@ def _snapshot_items(
     role_based = system.valid_access_mode == ValidAccessMode.ROLE_BASED
     allowances = allowances_of(system) if role_based else {}
     items = []
-    for account in system_accounts(system=system, on=now.date()).order_by("pk"):
+    for account in resolved_accounts(system=system, on=now.date()):
         validity = None
         if account.staff_id is not None and account.staff_status == "active":
             validity = access_validity(
@@ -95,17 +95,17 @@ def _snapshot_items(
             AccessReviewItem(
                 organization_id=system.organization_id,
                 review=review,
-                account_key=account_key_of(account),
+                account_key=account.key,
                 account_name=account.name[:255],
                 email=account.email,
                 role=account.role,
-                license_name=getattr(getattr(account, "license", None), "name", "") or "",
+                license_name=account.license_name,
                 identification=account.identification,
                 staff_member_id=account.staff_id,
                 staff_name=account.staff_name or "",
                 staff_status=account.staff_status or "",
                 org_role_name=account.staff_org_role_name or "",
-                last_sign_in_at=getattr(account, "last_sign_in_at", None),
+                last_sign_in_at=account.last_sign_in_at,
                 suggested_decision=suggestion.decision,
                 suggestion_reason=suggestion.reason[:200],
             )
