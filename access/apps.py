@@ -2,8 +2,34 @@ from django.apps import AppConfig
 
 
 class AccessConfig(AppConfig):
-    """Access management (Data Library > Access): a placeholder page until its checks land."""
+    """Access management (Data Library > Access): critical systems, valid access, identities,
+    access reviews and the four access checks."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "access"
     verbose_name = "Access"
+
+    def ready(self) -> None:
+        """Register the `account`, `staff` and `system` kinds, the access checks, and the
+        after-sync task that verifies review follow-ups (the engine evaluates the checks
+        after every sync by itself)."""
+        from django.db.models.signals import post_delete
+
+        from access.checks import ACCESS_CHECKS
+        from access.entity import ACCESS_KINDS
+        from access.models import AccessReview
+        from checks.entity_kinds import entity_kind_register
+        from checks.registry import check_register
+        from integrations.hooks import register_after_sync_task
+        from sprintolike.evidence import evidence_file_delete_on_commit
+
+        for kind in ACCESS_KINDS:
+            entity_kind_register(kind)
+        for check in ACCESS_CHECKS:
+            check_register(check)
+        register_after_sync_task("access.tasks.verify_follow_ups_after_sync")
+        post_delete.connect(
+            evidence_file_delete_on_commit,
+            sender=AccessReview,
+            dispatch_uid="access-review-evidence",
+        )

@@ -1,6 +1,7 @@
 """Check-evaluation benchmark: seconds, SQL queries and memory of the check engine at scale.
 
-Two scenarios, each evaluated three times (as the after-sync task and the hourly schedule do):
+Three scenarios, each evaluated three times (as the after-sync task and the hourly schedule do):
+- one organisation with 10,000 PagerDuty accounts and its staff (the access checks);
 - one organisation with 100,000 incidents;
 - 1,000 organisations with 200 incidents each (evaluated one after the other, as the per-org
   tasks of the hourly fan-out would be).
@@ -408,6 +409,85 @@ def run_scenario(
     return measurements
 
 
+def create_access_organization(*, accounts: int, now: datetime) -> int:
+    """One org with `accounts` PagerDuty accounts and matching staff: PagerDuty critical with
+    role-based access; a tenth of the accounts unknown, a tenth of the staff offboarded, a
+    fifth of the accounts with a role above their org role's limit."""
+    from access.models import CriticalSystem, RoleAllowance, SystemKind, ValidAccessMode
+    from integrations.models import AuthType, Connection, RemoteAccount
+    from tenants.models import Organization, OrgRole, StaffMember, StaffStatus
+
+    organization = Organization.objects.create(name="Bench access", slug=f"{SLUG_PREFIX}access")
+    connection = Connection.objects.create(
+        organization=organization,
+        auth_type=AuthType.API_KEY,
+        subdomain="bench-access",
+        purposes=["access_management"],
+        last_synced_at=now,
+    )
+    roles = [
+        OrgRole.objects.create(organization=organization, name=name)
+        for name in ("SRE", "Support", "Finance")
+    ]
+    system = CriticalSystem.objects.create(
+        organization=organization,
+        kind=SystemKind.PAGERDUTY,
+        name="PagerDuty",
+        valid_access_mode=ValidAccessMode.ROLE_BASED,
+        grace_days=2,
+    )
+    RoleAllowance.objects.create(
+        organization=organization, system=system, org_role=roles[0], max_role="user"
+    )
+    RoleAllowance.objects.create(
+        organization=organization, system=system, org_role=roles[1], max_role="limited_user"
+    )
+    rng = random.Random(accounts)
+    for batch in _batched(iter(range(accounts)), INSERT_BATCH_SIZE):
+        StaffMember.objects.bulk_create(
+            StaffMember(
+                organization=organization,
+                name=f"Person {index}",
+                email=f"person{index}@example.com",
+                org_role=roles[index % 3],
+                status=StaffStatus.OFFBOARDED if index % 10 == 3 else StaffStatus.ACTIVE,
+                last_working_day=(now - timedelta(days=rng.randrange(30))).date()
+                if index % 10 == 3
+                else None,
+            )
+            for index in batch
+        )
+        RemoteAccount.objects.bulk_create(
+            RemoteAccount(
+                organization=organization,
+                connection=connection,
+                external_id=f"PB{index:07d}",
+                name=f"Person {index}",
+                email=f"person{index}@example.com" if index % 10 else f"unknown{index}@example.net",
+                role=rng.choice(("admin", "user", "user", "limited_user", "observer")),
+            )
+            for index in batch
+        )
+    return organization.pk
+
+
+def run_access_scenario(*, accounts: int, now: datetime) -> list[Measurement]:
+    started = time.perf_counter()
+    organization_id = create_access_organization(accounts=accounts, now=now)
+    analyze_tables()
+    scenario = f"1 org × {accounts:,} accounts (access)"
+    print(f"  {scenario}: inserted in {time.perf_counter() - started:.1f} s")
+    measurements = []
+    for run, at in (("first", now), ("unchanged", now), ("+1 day", now + timedelta(days=1))):
+        measurement = evaluate(
+            scenario=scenario, run=run, organization_ids=[organization_id], incidents=0, now=at
+        )
+        print(f"  {scenario}: {run} evaluation {measurement.seconds:.1f} s")
+        measurements.append(measurement)
+        analyze_tables()
+    return measurements
+
+
 def print_table(measurements: list[Measurement]) -> None:
     header = (
         f"{'scenario':<30} {'orgs':>6} {'incidents':>10} {'run':<10} {'seconds':>8} "
@@ -441,6 +521,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orgs", type=int, help="number of small organisations")
     parser.add_argument("--incidents-per-org", type=int, default=200)
     parser.add_argument("--keep", action="store_true", help="keep the generated data afterwards")
+    parser.add_argument(
+        "--access-accounts", type=int, default=10_000, help="PagerDuty accounts of the access org"
+    )
+    parser.add_argument("--only-access", action="store_true", help="run the access scenario only")
     args = parser.parse_args(argv)
     large_incidents = args.large_incidents or (10_000 if args.small else 100_000)
     organizations = args.orgs or (100 if args.small else 1_000)
@@ -452,6 +536,12 @@ def main(argv: list[str] | None = None) -> int:
     now = timezone.now().replace(microsecond=0)
     measurements = []
     print("Evaluation benchmark")
+    measurements += run_access_scenario(accounts=args.access_accounts, now=now)
+    if args.only_access:
+        print_table(measurements)
+        if not args.keep:
+            delete_previous_run()
+        return 0
     measurements += run_scenario(
         label="large",
         scenario=f"1 org × {large_incidents:,} incidents",

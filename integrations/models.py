@@ -374,6 +374,9 @@ class RemoteAccount(SyncedRecord):
     removed_at = models.DateTimeField(
         null=True, blank=True, help_text="When a sync first saw the account gone from PagerDuty."
     )
+    removed_at_exact = models.DateTimeField(
+        null=True, blank=True, help_text="When PagerDuty's audit records say it was deleted."
+    )
 
     class Meta:
         constraints = [
@@ -400,6 +403,39 @@ class RemoteAccount(SyncedRecord):
     @property
     def role_label(self) -> str:
         return role_label(self.role)
+
+
+class AccountChangeKind(models.TextChoices):
+    ROLE = "role", "Role"
+    LICENSE = "license", "License"
+    REMOVED = "removed", "Removed"
+    RESTORED = "restored", "Back in PagerDuty"
+
+
+class RemoteAccountChange(models.Model):
+    """Account history: a role or license change, a removal or a return seen between syncs
+    (at the sync's time), or a removal read from PagerDuty's audit records (exact time)."""
+
+    organization = models.ForeignKey(
+        "tenants.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(RemoteAccount, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=20, choices=AccountChangeKind.choices)
+    before = models.CharField(max_length=255, blank=True)
+    after = models.CharField(max_length=255, blank=True)
+    at = models.DateTimeField()
+    exact = models.BooleanField(
+        default=False, help_text="From PagerDuty's audit records, not from the time of a sync."
+    )
+    audit_record_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "at"])]
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.before} → {self.after} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class IncidentStatus(models.TextChoices):
@@ -511,6 +547,7 @@ class RemoteIncidentStatusChange(models.Model):
 SYNCED_MODELS = (
     RemoteIncidentStatusChange,
     RemoteIncident,
+    RemoteAccountChange,
     RemoteAccount,
     RemoteLicense,
     RemotePriority,

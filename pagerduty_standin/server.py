@@ -33,6 +33,7 @@ from pagerduty_standin.account.dataset import Dataset
 from pagerduty_standin.account.records import InvalidRequestError, NotFoundError
 from pagerduty_standin.api import (
     analytics,
+    audit,
     control,
     incidents,
     licenses,
@@ -73,6 +74,7 @@ ROUTES: tuple[Route, ...] = (
     *licenses.ROUTES,
     *analytics.ROUTES,
     *notifications.ROUTES,
+    *audit.ROUTES,
     *oauth_endpoints.ROUTES,
     *control.ROUTES,
 )

@@ -1,5 +1,6 @@
 from django import forms
 
+from tenants.alternate_emails import alternate_email_clashes, alternate_emails_parse
 from tenants.models import Organization, OrgRole, Role, StaffMember, StaffStatus
 
 STAFF_IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -28,6 +29,12 @@ class OrgRoleForm(forms.ModelForm):
 
 
 class StaffMemberForm(forms.ModelForm):
+    alternate_emails = forms.CharField(
+        required=False,
+        max_length=2000,
+        help_text="Other addresses this person uses (aliases, an old domain), separated by ;",
+    )
+
     class Meta:
         model = StaffMember
         fields = ["name", "email", "org_role", "status", "start_date", "last_working_day"]
@@ -41,6 +48,23 @@ class StaffMemberForm(forms.ModelForm):
         self.organization = organization
         self.instance.organization = organization
         self.fields["org_role"].queryset = organization.org_roles.all()
+        if self.instance.pk and not self.is_bound:
+            self.initial["alternate_emails"] = "; ".join(self.instance.alternate_emails)
+
+    def clean_alternate_emails(self) -> list[str]:
+        emails, problems = alternate_emails_parse(self.cleaned_data.get("alternate_emails", ""))
+        if problems:
+            raise forms.ValidationError("; ".join(problems))
+        clashes = alternate_email_clashes(
+            organization=self.organization,
+            emails=emails,
+            exclude_staff_ids=[self.instance.pk] if self.instance.pk else [],
+        )
+        if clashes:
+            raise forms.ValidationError(
+                "; ".join(f"{email} is already {name}’s" for email, name in clashes.items())
+            )
+        return emails
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -59,6 +83,9 @@ class StaffMemberForm(forms.ModelForm):
             self.add_error("last_working_day", "An offboarded person needs a last working day.")
         if start_date and last_working_day and last_working_day < start_date:
             self.add_error("last_working_day", "The last working day is before the start date.")
+        email = cleaned.get("email")
+        if email and email in (cleaned.get("alternate_emails") or []):
+            self.add_error("alternate_emails", "The main email cannot also be an alternate one.")
         return cleaned
 
 

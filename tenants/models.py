@@ -170,6 +170,36 @@ class StaffMember(models.Model):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
 
+    @property
+    def alternate_emails(self) -> list[str]:
+        return [row.email for row in self.alternate_email_rows.all()]
+
+
+class StaffAlternateEmail(models.Model):
+    """Another address a staff member is known by (an alias, an old domain); accounts whose
+    email equals it are mapped to them like their main email. Stored in lower case."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    staff_member = models.ForeignKey(
+        StaffMember, on_delete=models.CASCADE, related_name="alternate_email_rows"
+    )
+    email = models.EmailField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email"], name="unique_staff_alternate_email_per_org"
+            )
+        ]
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
 
 class AuditEvent(models.Model):
     """Who changed what, written in the same transaction as the change itself."""

@@ -15,6 +15,8 @@ class Action(StrEnum):
     MANAGE_INCIDENT_POLICY = "manage_incident_policy"
     RECORD_DATA_LOSS = "record_data_loss"
     MANAGE_ACCESS_RULES = "manage_access_rules"
+    MAP_ACCOUNTS = "map_accounts"
+    REVIEW_ACCESS = "review_access"
     MANAGE_SPECIAL_CASES = "manage_special_cases"
     MANAGE_SPEND = "manage_spend"
     INVITE_MEMBERS = "invite_members"
@@ -34,6 +36,8 @@ _ADMIN_ACTIONS = _MEMBER_ACTIONS | {
     Action.MANAGE_INCIDENT_POLICY,
     Action.RECORD_DATA_LOSS,
     Action.MANAGE_ACCESS_RULES,
+    Action.MAP_ACCOUNTS,
+    Action.REVIEW_ACCESS,
     Action.MANAGE_SPECIAL_CASES,
     Action.MANAGE_SPEND,
     Action.INVITE_MEMBERS,

@@ -17,6 +17,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from sprintolike.audit_context import audit_facts
+from tenants.alternate_emails import (
+    alternate_email_clashes,
+    alternate_emails_parse,
+    alternate_emails_replace,
+)
 from tenants.models import (
     INVITATION_LIFETIME,
     AuditEvent,
@@ -303,16 +308,26 @@ def _staff_details(staff_member: StaffMember) -> dict:
 
 
 @transaction.atomic
-def staff_member_save(*, staff_member: StaffMember, acting_user: Any) -> StaffMember:
-    """Create or update a staff member from a validated instance (a ModelForm's)."""
+def staff_member_save(
+    *, staff_member: StaffMember, acting_user: Any, alternate_emails: list[str] | None = None
+) -> StaffMember:
+    """Create or update a staff member from a validated instance (a ModelForm's); a list of
+    `alternate_emails` replaces the stored ones (None leaves them)."""
     created = staff_member.pk is None
     staff_member.save()
+    details = _staff_details(staff_member)
+    if alternate_emails is not None:
+        alternate_emails_replace(
+            organization=staff_member.organization,
+            emails_by_staff_id={staff_member.pk: alternate_emails},
+        )
+        details["alternate_emails"] = alternate_emails
     audit_event_record(
         organization=staff_member.organization,
         actor=acting_user,
         action="staff.create" if created else "staff.update",
         target=staff_member,
-        details=_staff_details(staff_member),
+        details=details,
     )
     return staff_member
 
@@ -338,9 +353,25 @@ def staff_member_offboard(
 
 # --- Staff CSV import --------------------------------------------------------------------------
 
-STAFF_IMPORT_COLUMNS = ("name", "email", "org_role", "status", "start_date", "last_working_day")
+STAFF_IMPORT_COLUMNS = (
+    "name",
+    "email",
+    "org_role",
+    "status",
+    "start_date",
+    "last_working_day",
+    "alternate_emails",
+)
 STAFF_IMPORT_MAX_ROWS = 20_000
-STAFF_IMPORT_EXAMPLE_ROW = ("Grace Hopper", "grace@example.com", "SRE", "active", "2024-01-15", "")
+STAFF_IMPORT_EXAMPLE_ROW = (
+    "Grace Hopper",
+    "grace@example.com",
+    "SRE",
+    "active",
+    "2024-01-15",
+    "",
+    "g.hopper@example.com",
+)
 
 
 def staff_import_template() -> str:
@@ -379,6 +410,7 @@ class _StaffRow:
     status: str
     start_date: date | None
     last_working_day: date | None
+    alternate_emails: list[str] | None = None
 
 
 def _parse_date(value: str, column: str) -> date | None:
@@ -457,6 +489,12 @@ def _validate_staff_row(
         problems.append("an offboarded person needs a last_working_day")
     if start_date and last_working_day and last_working_day < start_date:
         problems.append("last_working_day is before start_date")
+    alternate_emails = None
+    if "alternate_emails" in row:
+        alternate_emails, alternate_problems = alternate_emails_parse(row["alternate_emails"] or "")
+        problems.extend(f"alternate_emails: {problem}" for problem in alternate_problems)
+        if email in alternate_emails:
+            problems.append("alternate_emails repeats the main email")
     if problems:
         return None, problems
     return (
@@ -468,6 +506,7 @@ def _validate_staff_row(
             status=status,
             start_date=start_date,
             last_working_day=last_working_day,
+            alternate_emails=alternate_emails,
         ),
         [],
     )
@@ -547,6 +586,41 @@ def _read_staff_rows(
     return rows, errors
 
 
+def _alternate_email_row_errors(
+    *, organization: Organization, rows: list[_StaffRow]
+) -> list[StaffImportRowError]:
+    """An alternate email may belong to one person only: in the file and in the directory."""
+    errors: list[StaffImportRowError] = []
+    owner_in_file: dict[str, str] = {row.email: row.email for row in rows}
+    for row in rows:
+        for email in row.alternate_emails or ():
+            owner = owner_in_file.setdefault(email, row.email)
+            if owner != row.email:
+                errors.append(
+                    StaffImportRowError(row.line_number, f"alternate email {email} is {owner}’s")
+                )
+    wanted = {email for row in rows for email in row.alternate_emails or ()}
+    if not wanted:
+        return errors
+    # People re-imported by this file get their alternate emails rewritten by it.
+    reimported = StaffMember.objects.filter(
+        organization=organization, email__in=[row.email for row in rows]
+    ).values_list("pk", flat=True)
+    clashes = alternate_email_clashes(
+        organization=organization, emails=wanted, exclude_staff_ids=list(reimported)
+    )
+    for row in rows:
+        for email in row.alternate_emails or ():
+            if email in clashes:
+                errors.append(
+                    StaffImportRowError(
+                        row.line_number,
+                        f"alternate email {email} already belongs to {clashes[email]}",
+                    )
+                )
+    return errors
+
+
 def staff_import(
     *,
     organization: Organization,
@@ -556,7 +630,8 @@ def staff_import(
 ) -> StaffImportResult:
     """Import (create or update by email) staff from CSV: all rows or, on any bad row, none.
 
-    Columns: name,email,org_role,status,start_date,last_working_day. Every bad row is reported
+    Columns: name,email,org_role,status,start_date,last_working_day,alternate_emails (separated
+    by ;). Every bad row is reported
     with its line number so the user can fix the file in one go.
     """
     rows, errors = _read_staff_csv(content)
@@ -577,6 +652,7 @@ def staff_import(
                         "org roles” to create it)",
                     )
                 )
+    errors.extend(_alternate_email_row_errors(organization=organization, rows=rows))
     result = StaffImportResult(errors=sorted(errors, key=lambda error: error.line_number))
     if result.errors:
         return result
@@ -591,6 +667,8 @@ def staff_import(
         }
         to_create: list[StaffMember] = []
         to_update: list[StaffMember] = []
+        created_rows: list[_StaffRow] = []
+        updated_rows: list[_StaffRow] = []
         for row in rows:
             org_role = existing_roles.get(row.org_role_name.lower()) if row.org_role_name else None
             member = existing_staff.get(row.email) or StaffMember(
@@ -603,11 +681,21 @@ def staff_import(
             member.last_working_day = row.last_working_day
             member.updated_at = timezone.now()
             (to_update if member.pk else to_create).append(member)
+            (updated_rows if member.pk else created_rows).append(row)
+        rows_in_order = created_rows + updated_rows
         StaffMember.objects.bulk_create(to_create, batch_size=1000)
         StaffMember.objects.bulk_update(
             to_update,
             ["name", "org_role", "status", "start_date", "last_working_day", "updated_at"],
             batch_size=1000,
+        )
+        alternate_emails_replace(
+            organization=organization,
+            emails_by_staff_id={
+                member.pk: row.alternate_emails
+                for member, row in zip(to_create + to_update, rows_in_order, strict=True)
+                if row.alternate_emails is not None
+            },
         )
         result.created, result.updated = len(to_create), len(to_update)
         audit_event_record(

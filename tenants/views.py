@@ -371,7 +371,9 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     form = StaffMemberForm(request.POST or None, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         staff_member = services.staff_member_save(
-            staff_member=form.save(commit=False), acting_user=request.user
+            staff_member=form.save(commit=False),
+            acting_user=request.user,
+            alternate_emails=form.cleaned_data["alternate_emails"],
         )
         messages.success(request, f"{staff_member.name} added to the staff directory.")
         return redirect("tenants:staff_list", org_slug=request.organization.slug)
@@ -387,7 +389,11 @@ def staff_edit(request: HttpRequest, staff_id: int) -> HttpResponse:
         request.POST or None, instance=staff_member, organization=request.organization
     )
     if request.method == "POST" and form.is_valid():
-        services.staff_member_save(staff_member=form.save(commit=False), acting_user=request.user)
+        services.staff_member_save(
+            staff_member=form.save(commit=False),
+            acting_user=request.user,
+            alternate_emails=form.cleaned_data["alternate_emails"],
+        )
         messages.success(request, f"{staff_member.name} saved.")
         return redirect("tenants:staff_list", org_slug=request.organization.slug)
     return render(

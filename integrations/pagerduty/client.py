@@ -56,6 +56,8 @@ MAX_INCIDENT_WINDOW = timedelta(days=179)
 # GET /notifications refuses a since/until range of three months or more; 88 days is under
 # every three-month span (February to May is 89 days).
 MAX_NOTIFICATION_WINDOW = timedelta(days=88)
+# GET /audit/records accepts at most 31 days between since and until.
+MAX_AUDIT_WINDOW = timedelta(days=30)
 # POST /analytics/raw/users pages with a cursor; 1,000 is both the default and the maximum.
 MAX_ANALYTICS_PAGE_LIMIT = 1_000
 # A 2xx whose body is not JSON is retried this many times (a truncated body from a proxy can be
@@ -289,6 +291,39 @@ class PagerDutyClient:
                     "new 'last' cursor to continue from."
                 )
             cursor = next_cursor
+
+    def iter_audit_records(
+        self, *, since: datetime, until: datetime, params: Params | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Yield audit records from ``GET /audit/records`` in ``[since, until)``.
+
+        PagerDuty pages audit records with a cursor (``next_cursor``, null on the last page),
+        and accepts at most 31 days between ``since`` and ``until``, so longer ranges are read
+        in 30-day windows. Needs ``audit_records.read`` and a plan with Audit Trail (403/402
+        otherwise).
+        """
+        path = "/audit/records"
+        window_start = floor_to_second(since)
+        end = floor_to_second(until)
+        while window_start < end:
+            window_end = min(end, window_start + MAX_AUDIT_WINDOW)
+            cursor: str | None = None
+            while True:
+                page_params: dict[str, ParamValue] = {
+                    **(params or {}),
+                    "since": format_pagerduty_datetime(window_start),
+                    "until": format_pagerduty_datetime(window_end),
+                    "limit": MAX_PAGE_LIMIT,
+                }
+                if cursor:
+                    page_params["cursor"] = cursor
+                body = self.get(path, page_params)
+                yield from self._items_from(body, "records", path)
+                next_cursor = body.get("next_cursor")
+                if not next_cursor or next_cursor == cursor:
+                    break
+                cursor = str(next_cursor)
+            window_start = window_end
 
     # -- internals: listings -------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ The API's JSON is built from these only when a response needs it (see `api/`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 TRIGGERED = "triggered"
@@ -117,6 +117,8 @@ class User:
     contact_method_id: str
     notification_rule_id: str
     removed_at: int | None = None
+    # (epoch seconds, role before, role after), as PagerDuty's audit records show role updates.
+    role_changes: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def on_schedule(self) -> bool:

@@ -7,15 +7,15 @@ No authentication, never rate limited or faulted, not counted in stats:
 `POST /_control/revoke_all_tokens`, `POST /_control/incidents` (`{"count", "status",
 "service_id", "urgency"}`), `POST /_control/incidents/{id}/resolve` (`{"note", "user_id"}`),
 `POST /_control/incidents/{id}/acknowledge`, `POST /_control/incidents/{id}/notes`
-(`{"content", "user_id"}`), `POST /_control/users/{id}/remove` and
-`POST /_control/users/{id}/sign_in`.
+(`{"content", "user_id"}`), `POST /_control/users/{id}/remove`,
+`POST /_control/users/{id}/sign_in` and `POST /_control/users/{id}/role` (`{"role"}`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pagerduty_standin.account import changes
+from pagerduty_standin.account import audit, changes
 from pagerduty_standin.account.formats import format_timestamp
 from pagerduty_standin.account.records import TRIGGERED, Incident, InvalidRequestError
 from pagerduty_standin.api.incident_shapes import render_incident, render_note
@@ -140,6 +140,17 @@ def control_sign_in_user(server: StandinServer, request: Request) -> Response:
     )
 
 
+def control_change_user_role(server: StandinServer, request: Request) -> Response:
+    role = _control_body(request).get("role") or ""
+    try:
+        user = audit.user_change_role(
+            server.dataset, user_id=request.path_parameters["id"], role=role
+        )
+    except InvalidRequestError as error:
+        return error_response(invalid_input(str(error)))
+    return json_response({"user": {"id": user.id, "role": user.role}})
+
+
 def _incident_response(server: StandinServer, incident: Incident) -> Response:
     with server.dataset.lock:
         return json_response(
@@ -169,4 +180,5 @@ ROUTES = (
     Route("POST", "/_control/incidents/{id}/notes", control_add_note, "control"),
     Route("POST", "/_control/users/{id}/remove", control_remove_user, "control"),
     Route("POST", "/_control/users/{id}/sign_in", control_sign_in_user, "control"),
+    Route("POST", "/_control/users/{id}/role", control_change_user_role, "control"),
 )

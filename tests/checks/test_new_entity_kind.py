@@ -1,4 +1,4 @@
-"""A new family of checks plugs into the engine without editing it: a test registers a `staff`
+"""A new family of checks plugs into the engine without editing it: a test registers a `staff_email_test`
 entity kind and a check over the staff directory, and the engine evaluates it, lists it on
 Monitoring, exports it as evidence and reports it in `evaluate_checks --json`."""
 
@@ -55,7 +55,7 @@ def staff_evidence_values(*, organization, results):
 
 
 STAFF_KIND = EntityKind(
-    code="staff",
+    code="staff_email_test",
     label="Staff member",
     detail_url=lambda org_slug, staff_id: reverse("tenants:staff_edit", args=[org_slug, staff_id]),
     evidence_columns=("staff_email", "staff_status"),
@@ -68,7 +68,7 @@ STAFF_CHECK = Check(
     title="Staff member should have a company email address",
     system="Staff directory",
     category="Access management",
-    entity_type="staff",
+    entity_type="staff_email_test",
     description="Every staff member is reachable at a company address.",
     how_to_fix="Change the staff member's email to their company address.",
     applies=staff_applies,
@@ -83,7 +83,7 @@ def staff_check():
     check_register(STAFF_CHECK)
     yield STAFF_CHECK
     check_unregister(CODE)
-    entity_kind_unregister("staff")
+    entity_kind_unregister("staff_email_test")
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_the_registered_check_is_evaluated_per_entity_of_its_kind(
         for result in CheckResult.objects.filter(organization=organization, check_code=CODE)
     }
     bad = results[staff["bad"].pk]
-    assert (bad.entity_type, bad.status, bad.entity_label) == ("staff", "failing", "Bob")
+    assert (bad.entity_type, bad.status, bad.entity_label) == ("staff_email_test", "failing", "Bob")
     assert bad.entity_extra == {"email": "bob@gmail.test", "status": "active"}
     assert results[staff["good"].pk].status == CheckStatus.PASSING
 
@@ -154,7 +154,7 @@ def test_evidence_export_adds_the_kinds_columns(
     staff_rows = {row["title"]: row for row in rows if row["check_code"] == CODE}
     assert staff_rows["Bob"]["staff_email"] == "bob@gmail.test"
     assert staff_rows["Bob"]["check_status"] == "failing"
-    assert staff_rows["Bob"]["entity_type"] == "staff"
+    assert staff_rows["Bob"]["entity_type"] == "staff_email_test"
     assert "incident_number" in rows[0]  # the incident kind's columns are still there
 
 
@@ -166,7 +166,7 @@ def test_evaluate_checks_json_reports_the_new_kind(staff_check, staff, organizat
     staff_report = next(check for check in report["checks"] if check["code"] == CODE)
     assert staff_report["failing"] == [
         {
-            "entity_type": "staff",
+            "entity_type": "staff_email_test",
             "pagerduty_id": f"staff-{staff['bad'].pk}",
             "number": None,
             "email": "bob@gmail.test",

@@ -114,7 +114,7 @@ def test_import_page_links_a_template_csv_that_imports_cleanly(admin_client, org
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     lines = response.content.decode().splitlines()
-    assert lines[0] == "name,email,org_role,status,start_date,last_working_day"
+    assert lines[0] == "name,email,org_role,status,start_date,last_working_day,alternate_emails"
     assert len(lines) == 2
     result = staff_import(
         organization=organization,

@@ -40,6 +40,11 @@ class Command(BaseCommand):
         if standin_url:
             self._connect(organization=organization, user=user, url=standin_url, api_key=api_key)
             self._add_spend(organization=organization, user=user)
+            from access.demo import access_demo_seed
+
+            self.stdout.write(
+                access_demo_seed(organization=organization, user=user, standin_url=standin_url)
+            )
         self.stdout.write(self.style.SUCCESS("Demo ready at http://127.0.0.1:8000/"))
         self.stdout.write(f"  sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
 

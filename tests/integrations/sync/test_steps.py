@@ -67,6 +67,7 @@ def test_the_steps_read_catalog_then_people_then_incidents():
         "licenses",
         "users",
         "sign_ins",
+        "audit_records",
         "incidents",
         "custom_fields",
         "usage",

@@ -6,6 +6,7 @@ New data is a new step here (a class with ``name``, ``label``, ``due`` and ``run
 """
 
 from integrations.pagerduty.sync.context import SyncStep
+from integrations.pagerduty.sync.steps.audit import AuditRecordsStep
 from integrations.pagerduty.sync.steps.catalog import LicensesStep, PrioritiesStep, ServicesStep
 from integrations.pagerduty.sync.steps.incidents import CustomFieldsStep, IncidentsStep
 from integrations.pagerduty.sync.steps.people import SignInsStep, UsersStep
@@ -17,6 +18,7 @@ SYNC_STEPS: tuple[SyncStep, ...] = (
     LicensesStep(),
     UsersStep(),
     SignInsStep(),
+    AuditRecordsStep(),
     IncidentsStep(),
     CustomFieldsStep(),
     UsageStep(),

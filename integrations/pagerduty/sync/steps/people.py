@@ -16,6 +16,7 @@ from django.conf import settings
 from integrations.models import Connection, RemoteAccount, SyncTrigger
 from integrations.pagerduty.errors import PagerDutyForbidden, PagerDutyPaymentRequired
 from integrations.pagerduty.sync import mapping
+from integrations.pagerduty.sync.account_history import AccountHistory
 from integrations.pagerduty.sync.context import SyncContext
 from integrations.pagerduty.sync.readahead import read_ahead
 from integrations.pagerduty.sync.upsert import mark_removed, upsert_page
@@ -48,6 +49,7 @@ class UsersStep:
     def run(self, sync: SyncContext) -> None:
         counts = sync.count(self.name)
         license_by_user = sync.license_by_user
+        history = AccountHistory(connection=sync.connection, now=sync.now)
         seen: set[str] = set()
         for page in read_ahead(sync.client.iter_pages("/users", collection="users")):
             records = {}
@@ -63,7 +65,9 @@ class UsersStep:
                 records=records,
                 now=sync.now,
                 counts=counts,
+                adjust=history.compare,
             )
+            history.flush()
             seen.update(records)
             sync.page_done()
         counts.removed += mark_removed(
@@ -73,6 +77,7 @@ class UsersStep:
             now=sync.now,
             extra_updates={"license": None},
         )
+        history.record_removals()
 
 
 class SignInsStep:

@@ -1,0 +1,168 @@
+"""The `account`, `staff` and `system` entity kinds: their pages and evidence columns."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from django.urls import reverse
+
+from access.accounts import pagerduty_accounts, resolved_accounts
+from access.checks import ACCOUNT, STAFF, SYSTEM
+from access.models import AccessReview, CriticalSystem, SystemKind
+from access.rules import Identification, time_to_revoke
+from checks.entity_kinds import EntityKind
+from checks.evidence import iso
+from checks.models import CheckResult
+from integrations.pagerduty.roles import role_label
+from tenants.models import Organization, StaffMember
+
+ACCOUNT_COLUMNS = (
+    "email",
+    "pagerduty_role",
+    "license",
+    "identification",
+    "staff_member",
+    "staff_status",
+    "org_role",
+    "last_sign_in_at",
+    "removed_at",
+)
+STAFF_COLUMNS = ("staff_email", "org_role", "last_working_day", "live_accounts", "time_to_revoke")
+SYSTEM_COLUMNS = ("system_kind", "owner", "valid_access", "last_review_completed_at")
+
+
+def _pagerduty_system(organization: Organization) -> CriticalSystem | None:
+    return CriticalSystem.objects.filter(
+        organization=organization, kind=SystemKind.PAGERDUTY
+    ).first()
+
+
+def account_evidence_values(
+    *, organization: Organization, results: Sequence[CheckResult]
+) -> dict[int, dict[str, Any]]:
+    system = _pagerduty_system(organization)
+    if system is None:
+        return {}
+    rows = (
+        pagerduty_accounts(system=system)
+        .filter(pk__in=[result.entity_id for result in results])
+        .select_related("license")
+    )
+    return {
+        account.pk: {
+            "email": account.email,
+            "pagerduty_role": role_label(account.role),
+            "license": account.license.name if account.license else "",
+            "identification": Identification(account.identification).label,
+            "staff_member": account.staff_name or "",
+            "staff_status": account.staff_status or "",
+            "org_role": account.staff_org_role_name or "",
+            "last_sign_in_at": iso(account.last_sign_in_at),
+            "removed_at": iso(account.removed_at_exact or account.removed_at),
+        }
+        for account in rows
+    }
+
+
+def staff_evidence_values(
+    *, organization: Organization, results: Sequence[CheckResult]
+) -> dict[int, dict[str, Any]]:
+    ids = [result.entity_id for result in results]
+    members = {
+        member.pk: member
+        for member in StaffMember.objects.filter(
+            organization=organization, pk__in=ids
+        ).select_related("org_role")
+    }
+    accounts: dict[int, list[Any]] = defaultdict(list)
+    system = _pagerduty_system(organization)
+    if system is not None:
+        wanted = set(ids)
+        for account in resolved_accounts(system=system, live_only=False):
+            if account.staff_id in wanted:
+                accounts[account.staff_id].append(account)
+    values = {}
+    for staff_id, member in members.items():
+        mine = accounts.get(staff_id, [])
+        live = [account for account in mine if account.removed_at is None]
+        removals = [
+            time_to_revoke(
+                last_working_day=member.last_working_day,
+                removed_at=account.removed_at,
+                removed_at_exact=account.removed_at_exact,
+            )
+            for account in mine
+            if account.removed_at is not None and member.last_working_day
+        ]
+        values[staff_id] = {
+            "staff_email": member.email,
+            "org_role": member.org_role.name if member.org_role else "",
+            "last_working_day": iso(member.last_working_day),
+            "live_accounts": len(live),
+            "time_to_revoke": "; ".join(removal.text for removal in removals if removal),
+        }
+    return values
+
+
+def system_evidence_values(
+    *, organization: Organization, results: Sequence[CheckResult]
+) -> dict[int, dict[str, Any]]:
+    systems = CriticalSystem.objects.filter(
+        organization=organization, pk__in=[result.entity_id for result in results]
+    ).select_related("owner")
+    last_review = {}
+    for system_id, completed_at in (
+        AccessReview.objects.filter(organization=organization, completed_at__isnull=False)
+        .order_by("completed_at")
+        .values_list("system_id", "completed_at")
+    ):
+        last_review[system_id] = completed_at
+    return {
+        system.pk: {
+            "system_kind": system.get_kind_display(),
+            "owner": system.owner.email if system.owner else "",
+            "valid_access": system.get_valid_access_mode_display(),
+            "last_review_completed_at": iso(last_review.get(system.pk)),
+        }
+        for system in systems
+    }
+
+
+ACCOUNT_KIND = EntityKind(
+    code=ACCOUNT,
+    label="Account",
+    detail_url=lambda org_slug, entity_id: reverse(
+        "access:account_detail", args=[org_slug, entity_id]
+    ),
+    evidence_columns=ACCOUNT_COLUMNS,
+    evidence_values=account_evidence_values,
+    report_fields=lambda result: {"name": result.entity_label},
+    subtitle_of=lambda result: (result.entity_extra or {}).get("email", ""),
+)
+
+STAFF_KIND = EntityKind(
+    code=STAFF,
+    label="Staff member",
+    detail_url=lambda org_slug, entity_id: reverse(
+        "access:staff_detail", args=[org_slug, entity_id]
+    ),
+    evidence_columns=STAFF_COLUMNS,
+    evidence_values=staff_evidence_values,
+    report_fields=lambda result: {"staff_id": result.entity_id, "name": result.entity_label},
+    subtitle_of=lambda result: (result.entity_extra or {}).get("email", ""),
+)
+
+SYSTEM_KIND = EntityKind(
+    code=SYSTEM,
+    label="Critical system",
+    detail_url=lambda org_slug, entity_id: reverse(
+        "access:system_summary", args=[org_slug, entity_id]
+    ),
+    evidence_columns=SYSTEM_COLUMNS,
+    evidence_values=system_evidence_values,
+    report_fields=lambda result: {"system_id": result.entity_id, "name": result.entity_label},
+)
+
+ACCESS_KINDS = (ACCOUNT_KIND, STAFF_KIND, SYSTEM_KIND)

@@ -1,0 +1,317 @@
+"""Reads for the access pages, one function per tab; each runs a bounded number of queries
+whatever the number of accounts (identification is SQL, see `access.accounts`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
+
+from access.accounts import access_connections, system_accounts
+from access.checks import ACCESS_CHECKS, ACCOUNT, PERIODIC_REVIEW, STAFF, SYSTEM, allowances_of
+from access.forms import SORTS
+from access.models import (
+    AccessReview,
+    AccessReviewItem,
+    CriticalSystem,
+    ReviewChange,
+    ValidAccessMode,
+)
+from access.rules import (
+    Identification,
+    Verdict,
+    access_validity,
+    days_overdue,
+    revoke_deadline,
+    time_to_revoke,
+)
+from checks.models import CheckResult, CheckStatus
+from checks.selectors import check_summary_map
+from integrations.models import RemoteLicense, SyncRun
+from integrations.pagerduty.roles import role_label
+from tenants.models import Organization, StaffMember, StaffStatus
+
+
+def critical_system_list(*, organization: Organization) -> QuerySet[CriticalSystem]:
+    return CriticalSystem.objects.filter(organization=organization).select_related(
+        "owner", "review_delegate"
+    )
+
+
+@dataclass
+class AccessPolicy:
+    role_based: bool
+    allowances: dict[int, str]
+
+    def verdict(self, account: Any, system: CriticalSystem) -> Verdict | None:
+        """The validity of an account of an active staff member; None when out of scope."""
+        if account.identification not in (Identification.AUTO, Identification.MANUAL):
+            return None
+        if account.staff_status != StaffStatus.ACTIVE:
+            return None
+        return access_validity(
+            role_based=self.role_based,
+            allowances=self.allowances,
+            org_role_id=account.staff_org_role_id,
+            org_role_name=account.staff_org_role_name or "",
+            account_role=account.role if system.is_pagerduty else "",
+        )
+
+
+def access_policy(system: CriticalSystem) -> AccessPolicy:
+    role_based = system.valid_access_mode == ValidAccessMode.ROLE_BASED
+    return AccessPolicy(role_based, allowances_of(system) if role_based else {})
+
+
+def _with_check_status(queryset: QuerySet, system: CriticalSystem) -> QuerySet:
+    if not system.is_pagerduty:
+        return queryset.annotate(check_status=Value("not_evaluated", output_field=CharField()))
+    results = CheckResult.objects.filter(
+        organization_id=system.organization_id, entity_type=ACCOUNT, entity_id=OuterRef("pk")
+    )
+    return queryset.annotate(
+        check_status=Case(
+            When(Exists(results.filter(status=CheckStatus.FAILING)), then=Value("failing")),
+            When(Exists(results.filter(status=CheckStatus.DUE)), then=Value("due")),
+            When(Exists(results.filter(status=CheckStatus.PASSING)), then=Value("passing")),
+            default=Value("not_evaluated"),
+            output_field=CharField(),
+        )
+    )
+
+
+def license_choices(system: CriticalSystem) -> list[tuple[str, str]]:
+    if not system.is_pagerduty:
+        return []
+    return [
+        (str(pk), name)
+        for pk, name in RemoteLicense.objects.filter(
+            organization_id=system.organization_id,
+            connection__in=access_connections(organization=system.organization),
+        ).values_list("pk", "name")
+    ]
+
+
+def staff_access_accounts(*, system: CriticalSystem, filters: dict[str, Any]) -> QuerySet:
+    """The Staff access tab's accounts, filtered and sorted (one SQL query per page)."""
+    queryset = _with_check_status(system_accounts(system=system), system)
+    if filters.get("q"):
+        queryset = queryset.filter(
+            Q(name__icontains=filters["q"]) | Q(email__icontains=filters["q"])
+        )
+    if filters.get("identification"):
+        queryset = queryset.filter(identification=filters["identification"])
+    if filters.get("staff_status"):
+        queryset = queryset.filter(staff_status=filters["staff_status"])
+    if filters.get("org_role"):
+        queryset = queryset.filter(staff_org_role_id=filters["org_role"].pk)
+    if filters.get("role"):
+        queryset = queryset.filter(role=filters["role"])
+    if filters.get("license") and system.is_pagerduty:
+        queryset = queryset.filter(license_id=filters["license"])
+    if filters.get("on_call") and system.is_pagerduty:
+        on_call = Q(on_schedule=True) | Q(on_escalation_policy=True)
+        queryset = queryset.filter(on_call if filters["on_call"] == "yes" else ~on_call)
+    if filters.get("check_status"):
+        queryset = queryset.filter(check_status=filters["check_status"])
+    order = SORTS.get(filters.get("sort") or "name", "name")
+    if not system.is_pagerduty and order.lstrip("-") == "last_sign_in_at":
+        order = "name"
+    return queryset.order_by(order, "pk")
+
+
+@dataclass
+class AccountRow:
+    account: Any
+    identification: Identification
+    verdict: Verdict | None
+
+    @property
+    def role_label(self) -> str:
+        return (
+            role_label(self.account.role)
+            if hasattr(self.account, "external_id")
+            else self.account.role
+        )
+
+
+def account_rows(*, system: CriticalSystem, accounts) -> list[AccountRow]:
+    policy = access_policy(system)
+    return [
+        AccountRow(account, Identification(account.identification), policy.verdict(account, system))
+        for account in accounts
+    ]
+
+
+@dataclass
+class SystemSummary:
+    accounts: int
+    identified: int
+    not_identified: int
+    not_staff: int
+    invalid: int
+    offboarded_with_access: int
+    last_sync: SyncRun | None
+
+
+def system_summary(*, system: CriticalSystem) -> SystemSummary:
+    """Counts of the Summary tab from one streamed query (plus the last sync)."""
+    policy = access_policy(system)
+    counts: dict[str, int] = defaultdict(int)
+    offboarded_staff = set()
+    fields = [
+        "identification",
+        "staff_id",
+        "staff_status",
+        "staff_org_role_id",
+        "staff_org_role_name",
+        "role",
+    ]
+    for row in (
+        system_accounts(system=system).values_list(*fields, named=True).iterator(chunk_size=2000)
+    ):
+        counts["accounts"] += 1
+        counts[row.identification] += 1
+        if row.staff_status == StaffStatus.OFFBOARDED:
+            offboarded_staff.add(row.staff_id)
+        verdict = policy.verdict(row, system)
+        if verdict is not None and verdict.status == CheckStatus.FAILING:
+            counts["invalid"] += 1
+    last_sync = None
+    if system.is_pagerduty:
+        last_sync = (
+            SyncRun.objects.filter(
+                organization_id=system.organization_id,
+                connection__in=access_connections(organization=system.organization),
+            )
+            .order_by("-started_at")
+            .first()
+        )
+    return SystemSummary(
+        accounts=counts["accounts"],
+        identified=counts[Identification.AUTO] + counts[Identification.MANUAL],
+        not_identified=counts[Identification.NOT_IDENTIFIED],
+        not_staff=counts[Identification.NOT_STAFF],
+        invalid=counts["invalid"],
+        offboarded_with_access=len(offboarded_staff),
+        last_sync=last_sync,
+    )
+
+
+def system_checks(*, system: CriticalSystem) -> list[tuple[Any, Any, Any]]:
+    """(check, its summary, this system's result for the review check) for the Summary tab."""
+    summaries = check_summary_map(organization=system.organization)
+    review_result = CheckResult.objects.filter(
+        organization_id=system.organization_id,
+        check_code=PERIODIC_REVIEW.code,
+        entity_type=SYSTEM,
+        entity_id=system.pk,
+    ).first()
+    checks = ACCESS_CHECKS if system.is_pagerduty else (PERIODIC_REVIEW,)
+    return [
+        (check, summaries.get(check.code), review_result if check is PERIODIC_REVIEW else None)
+        for check in checks
+    ]
+
+
+@dataclass
+class OffboardedRow:
+    staff_member: StaffMember
+    deprovisioning: str
+    live_accounts: list[Any]
+    removed_accounts: list[Any]
+    time_to_revoke: str
+    days_overdue: int | None
+    check_result: CheckResult | None
+
+
+def offboarded_staff(*, organization: Organization) -> QuerySet[StaffMember]:
+    return (
+        StaffMember.objects.filter(organization=organization, status=StaffStatus.OFFBOARDED)
+        .select_related("org_role")
+        .order_by("-last_working_day", "name", "pk")
+    )
+
+
+def offboarded_rows(
+    *, system: CriticalSystem, staff_members: list[StaffMember], now: datetime
+) -> list[OffboardedRow]:
+    """Deprovisioning of one page of leavers: Revoked (every account gone), Active (a live
+    account), Not found (no account mapped to them); time to revoke from the last working day."""
+    ids = [member.pk for member in staff_members]
+    accounts: dict[int, list[Any]] = defaultdict(list)
+    for account in system_accounts(system=system, live_only=False, on=now.date()).filter(
+        staff_id__in=ids
+    ):
+        accounts[account.staff_id].append(account)
+    results = {
+        result.entity_id: result
+        for result in CheckResult.objects.filter(
+            organization_id=system.organization_id, entity_type=STAFF, entity_id__in=ids
+        )
+    }
+    rows = []
+    for member in staff_members:
+        mine = accounts.get(member.pk, [])
+        live = [account for account in mine if getattr(account, "removed_at", None) is None]
+        removed = [account for account in mine if getattr(account, "removed_at", None) is not None]
+        status = "Active" if live else ("Revoked" if removed else "Not found")
+        revoke_text, overdue = "", None
+        if member.last_working_day:
+            latest = max(
+                removed,
+                key=lambda account: account.removed_at_exact or account.removed_at,
+                default=None,
+            )
+            if latest is not None and not live:
+                duration = time_to_revoke(
+                    last_working_day=member.last_working_day,
+                    removed_at=latest.removed_at,
+                    removed_at_exact=latest.removed_at_exact,
+                )
+                revoke_text = duration.text if duration else ""
+            if live:
+                deadline = revoke_deadline(
+                    last_working_day=member.last_working_day, grace_days=system.grace_days
+                )
+                overdue = days_overdue(deadline=deadline, now=now) if now >= deadline else 0
+        rows.append(
+            OffboardedRow(
+                member, status, live, removed, revoke_text, overdue, results.get(member.pk)
+            )
+        )
+    return rows
+
+
+def review_list(*, system: CriticalSystem) -> QuerySet[AccessReview]:
+    return system.reviews.select_related("reviewer", "started_by").annotate(
+        account_count=Count("items", filter=~Q(items__change=ReviewChange.REMOVED)),
+        decided_count=Count(
+            "items", filter=~Q(items__decision="") & ~Q(items__change=ReviewChange.REMOVED)
+        ),
+        open_follow_ups=Count("items", filter=Q(items__follow_up="open")),
+    )
+
+
+def review_items(*, review: AccessReview) -> QuerySet[AccessReviewItem]:
+    return review.items.select_related("decided_by", "staff_member").order_by(
+        "change", "account_name", "email", "pk"
+    )
+
+
+def review_counts(*, review: AccessReview) -> dict[str, int]:
+    return review.items.aggregate(
+        total=Count("pk", filter=~Q(change=ReviewChange.REMOVED)),
+        decided=Count("pk", filter=~Q(decision="") & ~Q(change=ReviewChange.REMOVED)),
+        new=Count("pk", filter=Q(change=ReviewChange.NEW)),
+        removed=Count("pk", filter=Q(change=ReviewChange.REMOVED)),
+        follow_ups_open=Count("pk", filter=Q(follow_up="open")),
+        follow_ups_done=Count("pk", filter=Q(follow_up="done")),
+    )
+
+
+def today_of(now: datetime) -> date:
+    return now.date()
