@@ -3,15 +3,18 @@ rollups; nothing here calls PagerDuty."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import (
+    BigIntegerField,
     Case,
     CharField,
     Count,
+    F,
     Max,
     OuterRef,
     Q,
@@ -20,15 +23,17 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from access.accounts import IdentityIndex, annotate_identity
+from access.models import CriticalSystem, SystemKind
 from integrations.models import RemoteAccount, RemoteIncidentStatusChange
 from integrations.pagerduty.sync import mapping
 from integrations.pagerduty.sync.steps.usage import account_tier_expressions, seats_by_tier
 from spend import rules
 from spend.models import InsightFinding, SaasService, ServiceTier, SpendSettings, UsageMonth
-from tenants.models import Organization, StaffMember
+from tenants.models import Organization, StaffAlternateEmail, StaffMember
 
 RESPONSE_KINDS = (mapping.ACKNOWLEDGE_KIND, mapping.RESOLVE_KIND)
 
@@ -88,6 +93,12 @@ def service_tier_figures(*, service: SaasService) -> list[tuple[ServiceTier, rul
 STAFF_MATCH_FIELDS = ("pk", "name", "status")
 
 
+def _pagerduty_critical_system(organization: Organization) -> CriticalSystem | None:
+    return CriticalSystem.objects.filter(
+        organization=organization, kind=SystemKind.PAGERDUTY
+    ).first()
+
+
 def member_staff_match(
     *,
     organization: Organization,
@@ -95,27 +106,59 @@ def member_staff_match(
     fields: tuple[str, ...] = STAFF_MATCH_FIELDS,
 ) -> QuerySet:
     """Annotate accounts with the staff member they belong to (``staff_pk``, ``staff_name``,
-    ``staff_status``; only the ``fields`` asked for), matched by email in SQL.
+    ``staff_status``), in SQL.
 
-    Emails are stored lower case on both sides, so equality is a case-insensitive match.
-    Access management identifies accounts more precisely; point this one function at it.
+    When PagerDuty is a critical system, access management's identification decides (mappings
+    by hand and "not a staff account" marks win over the email match); otherwise the account's
+    email is matched against staff emails and alternate emails (all stored lower case).
     """
-    staff = StaffMember.objects.filter(
+    system = _pagerduty_critical_system(organization)
+    if system is not None:
+        return annotate_identity(accounts, system=system, key_field="external_id").annotate(
+            staff_pk=F("staff_id")
+        )
+    by_alternate_email = StaffAlternateEmail.objects.filter(
         organization=organization, email=OuterRef("email")
-    ).order_by()
+    ).values("staff_member_id")[:1]
+    accounts = accounts.annotate(
+        matched_staff_id=Coalesce(
+            Subquery(
+                StaffMember.objects.filter(organization=organization, email=OuterRef("email"))
+                .order_by()
+                .values("pk")[:1]
+            ),
+            Subquery(by_alternate_email),
+            output_field=BigIntegerField(),
+        )
+    )
+    staff = StaffMember.objects.filter(pk=OuterRef("matched_staff_id")).order_by()
     return accounts.annotate(
         **{f"staff_{field}": Subquery(staff.values(field)[:1]) for field in fields}
     )
 
 
-def member_staff_statuses(*, organization: Organization) -> dict[str, str]:
-    """Staff status by (lower-case) email: the same match as ``member_staff_match``, read once
-    for rules that look at every account (one indexed scan instead of a lookup per account)."""
-    return dict(
+def member_staff_statuses(*, organization: Organization) -> Callable[[str, str], str | None]:
+    """``status_of(external_id, email)``: the same match as ``member_staff_match``, loaded once
+    (three small queries) for rules that look at every account."""
+    system = _pagerduty_critical_system(organization)
+    if system is not None:
+        index = IdentityIndex(system=system)
+
+        def status_of(external_id: str, email: str) -> str | None:
+            _, staff_id = index.identify(key=external_id, email=email)
+            return index.staff_facts(staff_id)[0] or None
+
+        return status_of
+    statuses = dict(
         StaffMember.objects.filter(organization=organization)
         .order_by()
         .values_list("email", "status")
     )
+    for email, status in StaffAlternateEmail.objects.filter(organization=organization).values_list(
+        "email", "staff_member__status"
+    ):
+        statuses.setdefault(email, status)
+    return lambda external_id, email: statuses.get(email)
 
 
 @dataclass(frozen=True)
@@ -258,7 +301,7 @@ def member_facts(*, service: SaasService, now: datetime) -> list[rules.MemberFac
     accounts = RemoteAccount.objects.filter(
         connection_id=service.connection_id, removed_at__isnull=True
     ).annotate(**account_tier_expressions())
-    staff_statuses = member_staff_statuses(organization=service.organization)
+    staff_status_of = member_staff_statuses(organization=service.organization)
     return [
         rules.MemberFacts(
             account_id=row["pk"],
@@ -268,7 +311,7 @@ def member_facts(*, service: SaasService, now: datetime) -> list[rules.MemberFac
             last_sign_in_at=row["last_sign_in_at"],
             on_schedule=row["on_schedule"],
             on_escalation_policy=row["on_escalation_policy"],
-            staff_status=staff_statuses.get(row["email"]),
+            staff_status=staff_status_of(row["external_id"], row["email"]),
             responded_recently=row["external_id"] in responders,
         )
         for row in accounts.values(

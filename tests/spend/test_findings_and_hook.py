@@ -98,3 +98,33 @@ def test_the_after_sync_hook_recomputes_the_synced_services(organization, servic
 
     (month,) = UsageMonth.objects.filter(service=service)
     assert (month.incidents, month.alerts, month.notifications) == (1, 3, None)
+
+
+def test_members_follow_access_management_identification_when_pagerduty_is_critical(
+    organization, service
+):
+    """A mapping by hand in access management wins over the email match on Spend too."""
+    from access.models import AccountIdentity, IdentityKind
+    from access.services import pagerduty_system_get_or_create
+    from integrations.models import RemoteAccount
+    from spend.selectors import member_staff_match
+    from tests.factories import RemoteAccountFactory, StaffMemberFactory
+
+    account = RemoteAccountFactory(connection=service.connection, email="pat@example.com")
+    StaffMemberFactory(organization=organization, email="pat@example.com")
+    someone_else = StaffMemberFactory(organization=organization, email="owner-of-it@example.com")
+    system = pagerduty_system_get_or_create(organization=organization, acting_user=None)
+    AccountIdentity.objects.create(
+        organization=organization,
+        system=system,
+        account_key=account.external_id,
+        kind=IdentityKind.MAPPED,
+        staff_member=someone_else,
+    )
+
+    matched = member_staff_match(
+        organization=organization, accounts=RemoteAccount.objects.filter(pk=account.pk)
+    ).get()
+
+    assert matched.staff_pk == someone_else.pk
+    assert matched.staff_name == someone_else.name
