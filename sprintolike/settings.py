@@ -275,6 +275,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 PAGERDUTY_REQUESTS_PER_MINUTE = env_int("PAGERDUTY_REQUESTS_PER_MINUTE", 900)
+# PagerDuty requests one sync keeps in flight at once (all paced by the budget above).
+PAGERDUTY_MAX_IN_FLIGHT = env_int("PAGERDUTY_MAX_IN_FLIGHT", 8)
 INCIDENT_BACKFILL_DAYS = env_int("INCIDENT_BACKFILL_DAYS", 365)
 SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 15)
 # Users, licenses and last sign-in have no "changed since" filter: scheduled syncs re-read them

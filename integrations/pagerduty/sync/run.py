@@ -127,6 +127,7 @@ def sync_connection(
             run.counts = sync.counts_as_dict()
             run.notes = list(sync.notes)
         if client is not None:
+            client.close()
             run.request_count = client.request_count
             run.requests_by_path = dict(client.requests_by_path)
         run.save()
