@@ -215,6 +215,14 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 # Uploaded compliance evidence: private, served only through org-scoped views; never publish it.
 EVIDENCE_ROOT = Path(env("EVIDENCE_ROOT", str(BASE_DIR / "var" / "evidence")))
+# With a bucket, evidence goes to private S3-compatible object storage (django-storages), so
+# every machine sees it; the access key may also come from the usual AWS environment or role.
+EVIDENCE_S3_BUCKET = env("EVIDENCE_S3_BUCKET")
+EVIDENCE_S3_ENDPOINT_URL = env("EVIDENCE_S3_ENDPOINT_URL")
+EVIDENCE_S3_REGION = env("EVIDENCE_S3_REGION")
+EVIDENCE_S3_ACCESS_KEY_ID = env("EVIDENCE_S3_ACCESS_KEY_ID")
+EVIDENCE_S3_SECRET_ACCESS_KEY = env("EVIDENCE_S3_SECRET_ACCESS_KEY")
+EVIDENCE_S3_PREFIX = env("EVIDENCE_S3_PREFIX", "evidence")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Security: production (DEBUG off) passes `manage.py check --deploy`.
