@@ -296,7 +296,8 @@ if DEBUG:
 
 # Background work: the ORM broker by default (no extra service), Redis when REDIS_URL is set.
 Q_CLUSTER = {
-    "name": "sprintolike",
+    # Names the broker's queue: deployments (or test runs) sharing one Redis keep apart by it.
+    "name": env("Q_CLUSTER_NAME", "sprintolike"),
     "workers": env_int("Q_WORKERS", 2),
     "timeout": env_int("Q_TIMEOUT_SECONDS", 3600),
     "retry": env_int("Q_TIMEOUT_SECONDS", 3600) + 600,
