@@ -164,6 +164,11 @@ class CheckResult(models.Model):
         indexes = [
             models.Index(fields=["organization", "check_code", "status"]),
             models.Index(fields=["organization", "entity_type", "entity_id"]),
+            # "Failing only" on entity lists (and due entities past their deadline).
+            models.Index(
+                fields=["organization", "entity_type", "status", "entity_id"],
+                name="check_result_entity_status",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import OperationalError, connections, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
+COUNT_BUDGET_MS = 60
 CURSOR_PARAMETERS = ("after", "before", "page")
 
 
@@ -29,7 +31,7 @@ class KeysetPage:
     object_list: list[Any]
     next_cursor: str
     previous_cursor: str
-    count: int
+    count: int | None  # None: too many to count within the page's time budget
     count_is_capped: bool
 
     @property
@@ -57,9 +59,26 @@ def _parse_cursor(value: str) -> tuple[datetime, int] | None:
         return None
 
 
-def count_capped(queryset: QuerySet, *, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """How many rows match, counting at most ``cap + 1``: (count, whether it went past cap)."""
-    count = queryset.order_by()[: cap + 1].count()
+def count_capped(
+    queryset: QuerySet, *, cap: int = COUNT_CAP, budget_milliseconds: int = COUNT_BUDGET_MS
+) -> tuple[int | None, bool]:
+    """How many rows match, counting at most ``cap + 1``: (count, whether it went past cap).
+
+    On PostgreSQL the count may take at most ``budget_milliseconds`` (a selective filter over
+    many rows can need a scan of them all); past that the count is None: "many".
+    """
+    limited = queryset.order_by()[: cap + 1]
+    database = connections[queryset.db]
+    if database.vendor != "postgresql":
+        count = limited.count()
+        return min(count, cap), count > cap
+    try:
+        with transaction.atomic(using=queryset.db):
+            with database.cursor() as cursor:
+                cursor.execute(f"SET LOCAL statement_timeout = {int(budget_milliseconds)}")
+            count = limited.count()
+    except OperationalError:
+        return None, True
     return min(count, cap), count > cap
 
 
