@@ -92,11 +92,7 @@ def incident_list(
         "service", "priority", "data_loss_review"
     )
     if filters.search:
-        term = filters.search.strip().lstrip("#")
-        condition = Q(title__icontains=term) | Q(external_id__iexact=term)
-        if term.isdigit():
-            condition |= Q(number=int(term))
-        queryset = queryset.filter(condition)
+        queryset = queryset.filter(_search_condition(filters.search))
     if filters.severity.startswith("urgency:"):
         queryset = queryset.filter(urgency=filters.severity.removeprefix("urgency:"))
     elif filters.severity.startswith("priority:"):
@@ -132,6 +128,19 @@ def incident_list(
             )
         )
     return queryset.order_by("-created_at_remote", "-pk")
+
+
+def _search_condition(search: str) -> Q:
+    """ "#42" is incident 42 (through the number index alone); anything else is looked up in
+    titles (pg_trgm index on PostgreSQL), as a PagerDuty id, and as a number when it is one."""
+    term = search.strip()
+    if term.startswith("#") and term[1:].isdigit():
+        return Q(number=int(term[1:]))
+    term = term.lstrip("#")
+    condition = Q(title__icontains=term) | Q(external_id__iexact=term)
+    if term.isdigit():
+        condition |= Q(number=int(term))
+    return condition
 
 
 def incident_severity_label(incident: RemoteIncident) -> str:
