@@ -68,6 +68,7 @@ migrations-check: install-dev
 # 150 ms answers, pages at 200,000 incidents, and 50 users on gunicorn.
 BENCH_SERVER := $(patsubst %/sprintolike,%,$(TEST_DATABASE_URL))
 bench: install-dev
+	$(BIN)/pip install --quiet -r requirements-bench.txt
 	DATABASE_URL=$(TEST_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python -m bench.run
 	DATABASE_URL=$(TEST_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python -m bench.rate_limited
 	DATABASE_URL=$(BENCH_SERVER)/sprintolike_bench_pages DJANGO_DEBUG=1 $(BIN)/python -m bench.pages
