@@ -6,7 +6,7 @@
 Loads one organisation (the evaluation benchmark's generator) with ``--users`` members into
 its own database, starts gunicorn with ``gunicorn.conf.py`` (production settings, except that
 cookies may travel over plain HTTP on loopback: ``bench/web_settings.py``), and runs locust
-headless (``bench/locustfile.py``: sign in, then incidents, filters, search, incident pages,
+headless (``bench/locustfile.py``: members signed in ahead browse incidents, filters, search, incident pages,
 Monitoring, check pages, the dashboard, 0.5-1.5 s apart). Prints throughput, failures and the
 p50/p95 of each page as locust measured them (network on loopback included).
 """
@@ -37,7 +37,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _prepare(incidents: int, users: int) -> tuple[str, list[int], list[str]]:
+def _prepare(incidents: int, users: int) -> tuple[str, list[int], list[str], list[str], int]:
     from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
@@ -73,12 +73,28 @@ def _prepare(incidents: int, users: int) -> tuple[str, list[int], list[str]]:
         Membership.objects.get_or_create(
             organization=organization, user=user, defaults={"role": "member"}
         )
+    from django.conf import settings as django_settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    # Signed in ahead (as the login view would): the run measures pages, not password hashing.
+    session_keys = []
+    for number in range(users):
+        user = user_model.objects.get(email=f"bench-web-{number}@example.com")
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = django_settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        session_keys.append(session.session_key)
     incident_ids = list(
         RemoteIncident.objects.filter(organization=organization)
         .order_by("?")
         .values_list("pk", flat=True)[:200]
     )
-    return slug, incident_ids, [check.code for check in check_list()]
+    incident_count = RemoteIncident.objects.filter(organization=organization).count()
+    codes = [check.code for check in check_list()]
+    return slug, incident_ids, codes, session_keys, incident_count
 
 
 def _read_stats(prefix: str) -> list[dict[str, str]]:
@@ -99,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     evaluate_checks.setup_django()
     from django.db import connection
 
-    slug, incident_ids, check_codes = _prepare(args.incidents, args.users)
+    slug, incident_ids, check_codes, session_keys, incident_count = _prepare(
+        args.incidents, args.users
+    )
     connection.close()
     port = _free_port()
     environment = {
@@ -166,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                     "BENCH_USER_COUNT": str(args.users),
                     "BENCH_INCIDENT_IDS": ",".join(map(str, incident_ids)),
                     "BENCH_CHECK_CODES": ",".join(check_codes),
+                    "BENCH_SESSION_KEYS": ",".join(session_keys),
                 },
                 check=False,
                 timeout=args.seconds + 120,
@@ -182,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\n=== Web load: {args.users} signed-in users for {args.seconds} s, gunicorn "
         f"({environment.get('GUNICORN_WORKERS', 'config default')} workers) on PostgreSQL, "
-        f"{args.incidents:,} incidents ==="
+        f"{incident_count:,} incidents ==="
     )
     header = (
         f"{'page':<22} {'requests':>9} {'failures':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7}"
