@@ -63,8 +63,16 @@ format: install-dev
 migrations-check: install-dev
 	DJANGO_DEBUG=1 $(MANAGE) makemigrations --check --dry-run
 
+# The heavy benchmarks (minutes each; each recreates or fills its own database on the server of
+# TEST_DATABASE_URL): sync cost and check evaluation, the sync at PagerDuty's rate limit with
+# 150 ms answers, pages at 200,000 incidents, and 50 users on gunicorn.
+BENCH_SERVER := $(patsubst %/sprintolike,%,$(TEST_DATABASE_URL))
 bench: install-dev
+	$(BIN)/pip install --quiet -r requirements-bench.txt
 	DATABASE_URL=$(TEST_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python -m bench.run
+	DATABASE_URL=$(TEST_DATABASE_URL) DJANGO_DEBUG=1 $(BIN)/python -m bench.rate_limited
+	DATABASE_URL=$(BENCH_SERVER)/sprintolike_bench_pages DJANGO_DEBUG=1 $(BIN)/python -m bench.pages
+	DATABASE_URL=$(BENCH_SERVER)/sprintolike_bench_web DJANGO_DEBUG=1 $(BIN)/python -m bench.web_load
 
 clean:
 	rm -rf $(VENV) test-output .pytest_cache

@@ -18,7 +18,10 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
 max_requests_jitter = 200
 # The TLS-terminating proxy in front sets X-Forwarded-*; trust only it.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = "-"
+# "-" is standard output; set GUNICORN_ACCESS_LOG to empty to turn the access log off.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
+# Heartbeat files on tmpfs: a worker blocked on a slow disk is not killed as stuck.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # No query strings in the access log: they never carry secrets here, but keep logs lean.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'

@@ -102,6 +102,7 @@ class Standin:
         subdomain: str,
         environment: dict,
         latency_ms: int = 0,
+        rate_limit_per_minute: int = 0,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -124,7 +125,7 @@ class Standin:
                 "--subdomain",
                 subdomain,
                 "--rate-limit-per-minute",
-                "0",
+                str(rate_limit_per_minute),
                 "--latency-ms",
                 str(latency_ms),
             ],
@@ -154,6 +155,9 @@ class Standin:
 
     def summary(self) -> dict[str, Any]:
         return requests.get(f"{self.url}/_control/summary", timeout=30).json()
+
+    def stats(self) -> dict[str, Any]:
+        return requests.get(f"{self.url}/_control/stats", timeout=30).json()
 
     def warm_up(self) -> None:
         """Build the stand-in's log-entry index before anything is timed."""

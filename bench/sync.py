@@ -45,9 +45,17 @@ def peak_rss_megabytes() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _client(connection: Any) -> Any:
+def _client(connection: Any, *, paced: bool = False) -> Any:
+    """Unpaced: no budget, no sleeping (our cost). Paced: the production client, with the
+    request budget of ``PAGERDUTY_REQUESTS_PER_MINUTE`` and real back-off sleeps."""
+    from django.conf import settings
+
+    from integrations.pagerduty.budget import InMemoryBudget
     from integrations.pagerduty.connect import client_for_connection
 
+    if paced:
+        budget = InMemoryBudget(int(settings.PAGERDUTY_REQUESTS_PER_MINUTE))
+        return client_for_connection(connection, budget=budget)
     return client_for_connection(connection, budget=None, sleep=lambda seconds: None)
 
 
@@ -87,7 +95,9 @@ def fetch_only(connection: Any) -> dict[str, Any]:
     }
 
 
-def measured_sync(connection: Any, *, trigger: str, full: bool) -> dict[str, Any]:
+def measured_sync(
+    connection: Any, *, trigger: str, full: bool, paced: bool = False
+) -> dict[str, Any]:
     """Run one sync, counting SQL statements with ``execute_wrapper``."""
     from django.db import connection as database
 
@@ -100,7 +110,7 @@ def measured_sync(connection: Any, *, trigger: str, full: bool) -> dict[str, Any
         statements += 1
         return execute(sql, params, many, context)
 
-    client = _client(connection)
+    client = _client(connection, paced=paced)
     started = time.perf_counter()
     with database.execute_wrapper(count_statement):
         run = sync_connection(connection=connection, trigger=trigger, full=full, client=client)
@@ -115,6 +125,7 @@ def measured_sync(connection: Any, *, trigger: str, full: bool) -> dict[str, Any
         "request_count": run.request_count,
         "requests_by_path": run.requests_by_path,
         "sql_statements": statements,
+        "slept_seconds": client.slept_seconds,
         "wall_seconds": wall_seconds,
         "peak_rss_mb": peak_rss_megabytes(),
     }
@@ -126,6 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--connection", type=int, required=True)
     parser.add_argument("--trigger", default="manual")
     parser.add_argument("--full", action="store_true")
+    parser.add_argument(
+        "--paced", action="store_true", help="with the request budget and real back-off sleeps"
+    )
     args = parser.parse_args(argv)
     _setup_django()
     from integrations.models import Connection
@@ -134,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.mode == "fetch":
         result = fetch_only(connection)
     else:
-        result = measured_sync(connection, trigger=args.trigger, full=args.full)
+        result = measured_sync(connection, trigger=args.trigger, full=args.full, paced=args.paced)
     sys.stdout.write(RESULT_PREFIX + json.dumps(result, default=str) + "\n")
     return 0
 

@@ -20,6 +20,15 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from checks.base import Check, EntityOutcome, EvaluationContext
+from checks.freshness import (
+    Freshness,
+    entities_past_deadline,
+    evaluation_deadline_lower,
+    evaluation_signature,
+    evaluation_state_get,
+    evaluation_state_record,
+    results_freshness,
+)
 from checks.models import (
     CheckResult,
     CheckResultChange,
@@ -30,13 +39,13 @@ from checks.models import (
     SpecialCase,
 )
 from checks.registry import check_list, checks_for_entity_type
-from sprintolike.bulk import bulk_update_rows
+from sprintolike.bulk import bulk_insert_rows, bulk_update_rows
 from tenants.models import Organization
 
 logger = logging.getLogger(__name__)
 
 RESULT_STREAM_CHUNK_SIZE = 2000
-WRITE_BATCH_SIZE = 1000
+WRITE_BATCH_SIZE = 5000
 # Django's bulk_update builds one CASE WHEN per row per field (slow to build, and evaluated per
 # row, so quadratic in the batch); it is only the fallback off PostgreSQL, in small batches.
 UPDATE_BATCH_SIZE = 100
@@ -90,9 +99,9 @@ class _ResultWriter:
     check: Check
     now: datetime
     special_cases: dict[int, int]  # entity id -> id of the special case that counts today
-    to_create: list[CheckResult] = field(default_factory=list)
+    to_create: list[dict[str, Any]] = field(default_factory=list)  # CheckResult columns
     to_update: list[CheckResult] = field(default_factory=list)
-    changes: list[CheckResultChange] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)  # CheckResultChange columns
     counts: Counter = field(default_factory=Counter)
     created: int = 0
     updated: int = 0
@@ -113,37 +122,37 @@ class _ResultWriter:
     def _record_change(self, entity_id: int, from_status: str, to_status: str) -> None:
         self.status_changes += 1
         self.changes.append(
-            CheckResultChange(
-                organization_id=self.organization.pk,
-                check_code=self.check.code,
-                entity_type=self.check.entity_type,
-                entity_id=entity_id,
-                from_status=from_status,
-                to_status=to_status,
-                at=self.now,
-            )
+            {
+                "organization_id": self.organization.pk,
+                "check_code": self.check.code,
+                "entity_type": self.check.entity_type,
+                "entity_id": entity_id,
+                "from_status": from_status,
+                "to_status": to_status,
+                "at": self.now,
+            }
         )
 
     def create(self, outcome: EntityOutcome) -> None:
         status, special_case_id = self._final(outcome)
         self._count(status, special_case_id)
         self.to_create.append(
-            CheckResult(
-                organization_id=self.organization.pk,
-                check_code=self.check.code,
-                entity_type=self.check.entity_type,
-                entity_id=outcome.entity_id,
-                entity_external_id=outcome.external_id,
-                entity_label=outcome.label,
-                entity_extra=dict(outcome.extra),
-                status=status,
-                evaluated_status=outcome.status,
-                deadline=outcome.deadline,
-                detail=outcome.detail,
-                special_case_id=special_case_id,
-                status_since=self.now,
-                updated_at=self.now,
-            )
+            {
+                "organization_id": self.organization.pk,
+                "check_code": self.check.code,
+                "entity_type": self.check.entity_type,
+                "entity_id": outcome.entity_id,
+                "entity_external_id": outcome.external_id,
+                "entity_label": outcome.label,
+                "entity_extra": dict(outcome.extra),
+                "status": status,
+                "evaluated_status": outcome.status,
+                "deadline": outcome.deadline,
+                "detail": outcome.detail,
+                "special_case_id": special_case_id,
+                "status_since": self.now,
+                "updated_at": self.now,
+            }
         )
         self._record_change(outcome.entity_id, "", status)
         self._flush_if_full()
@@ -222,7 +231,7 @@ class _ResultWriter:
 
     def flush(self) -> None:
         if self.to_create:
-            CheckResult.objects.bulk_create(self.to_create, batch_size=WRITE_BATCH_SIZE)
+            bulk_insert_rows(CheckResult, self.to_create)
             self.created += len(self.to_create)
             self.to_create = []
         if self.to_update:
@@ -232,7 +241,7 @@ class _ResultWriter:
             self.updated += len(self.to_update)
             self.to_update = []
         if self.changes:
-            CheckResultChange.objects.bulk_create(self.changes, batch_size=WRITE_BATCH_SIZE)
+            bulk_insert_rows(CheckResultChange, self.changes)
             self.changes = []
 
 
@@ -396,15 +405,30 @@ def organization_evaluate(
     now: datetime | None = None,
     checks: Iterable[Check] | None = None,
     entity_ids: Iterable[int] | None = None,
+    only_if_changed: bool = False,
 ) -> list[CheckEvaluation]:
     """Evaluate the organisation's checks (all by default) as of `now`.
 
+    With `only_if_changed` (the scheduled runs), an organisation whose stored results are
+    still current (see `checks.freshness`) is not evaluated: the result is an empty list.
     A check that raises is logged and skipped so the others still run; `EvaluationError` is
     raised at the end so the task is recorded as failed.
     """
     context = EvaluationContext.load(
         organization=organization, now=now or timezone.now(), entity_ids=entity_ids
     )
+    full = checks is None and entity_ids is None
+    state = signature = None
+    if full:
+        state = evaluation_state_get(organization_id=organization.pk)
+        signature = evaluation_signature(context)
+        freshness = results_freshness(state=state, signature=signature, now=context.now)
+        if only_if_changed and freshness == Freshness.CURRENT:
+            return []
+        if only_if_changed and freshness == Freshness.DEADLINES_PASSED:
+            return _evaluate_past_deadlines(
+                organization=organization, state=state, signature=signature, now=context.now
+            )
     evaluations: list[CheckEvaluation] = []
     failed: list[str] = []
     for check in checks if checks is not None else check_list():
@@ -417,6 +441,40 @@ def organization_evaluate(
             failed.append(check.code)
     if failed:
         raise EvaluationError(f"Checks that failed for {organization.slug}: {', '.join(failed)}")
+    if full:
+        evaluation_state_record(
+            organization_id=organization.pk,
+            started_from_version=state.inputs_version if state else 0,
+            signature=signature,
+            now=context.now,
+        )
+    elif context.entity_ids:
+        evaluation_deadline_lower(
+            organization_id=organization.pk, entity_ids=context.entity_ids, now=context.now
+        )
+    return evaluations
+
+
+def _evaluate_past_deadlines(
+    *, organization: Organization, state: Any, signature: str, now: datetime
+) -> list[CheckEvaluation]:
+    """Nothing changed but time: re-evaluate only the entities whose deadline passed."""
+    evaluations: list[CheckEvaluation] = []
+    past = entities_past_deadline(organization_id=organization.pk, now=now)
+    for entity_type, entity_ids in sorted(past.items()):
+        evaluations += organization_evaluate(
+            organization=organization,
+            now=now,
+            checks=checks_for_entity_type(entity_type),
+            entity_ids=entity_ids,
+        )
+    evaluation_state_record(
+        organization_id=organization.pk,
+        started_from_version=state.evaluated_version,
+        signature=signature,
+        now=now,
+        evaluated_at=state.evaluated_at,
+    )
     return evaluations
 
 

@@ -164,6 +164,11 @@ class CheckResult(models.Model):
         indexes = [
             models.Index(fields=["organization", "check_code", "status"]),
             models.Index(fields=["organization", "entity_type", "entity_id"]),
+            # "Failing only" on entity lists (and due entities past their deadline).
+            models.Index(
+                fields=["organization", "entity_type", "status", "entity_id"],
+                name="check_result_entity_status",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -279,3 +284,27 @@ class CheckTrendPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.check_code} on {self.day}: {self.status}"
+
+
+class EvaluationState(models.Model):
+    """What the last full evaluation of an organisation's checks saw, so a scheduled run can
+    skip an organisation whose inputs did not change.
+
+    ``inputs_version`` is bumped whenever something the checks read changed (a sync run, a
+    policy saved: see ``checks.services.evaluation_inputs_changed``); ``evaluated_version`` is
+    the version the last full evaluation started from. ``signature`` covers the registered
+    checks and the organisation's connections; ``next_deadline_at`` is the earliest deadline
+    of a due entity, when a status changes by time alone.
+    """
+
+    organization = models.OneToOneField(
+        "tenants.Organization", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    inputs_version = models.PositiveBigIntegerField(default=0)
+    evaluated_version = models.PositiveBigIntegerField(null=True, blank=True)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+    signature = models.CharField(max_length=64, blank=True)
+    next_deadline_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Evaluation state of organisation {self.organization_id}"

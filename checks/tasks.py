@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q
 
 from checks.evaluation import organization_evaluate
+from checks.freshness import evaluation_inputs_changed
 from checks.models import CheckSummary
 from integrations.models import Connection
 from sprintolike.tasks import enqueue as enqueue_task
@@ -24,12 +25,14 @@ EVALUATE_ORGANIZATION_TASK = "checks.tasks.evaluate_organization"
 
 
 def evaluate_organization(organization_id: int) -> dict[str, Any]:
-    """Evaluate every check of one organisation; returns the statuses (stored by django-q2)."""
+    """Evaluate every check of one organisation, unless its stored results are still current
+    (nothing it reads changed, no deadline passed: see `checks.freshness`); returns the
+    statuses (stored by django-q2), or `{}` when skipped."""
     organization = Organization.objects.filter(pk=organization_id).first()
     if organization is None:
         logger.info("Organisation %s is gone; nothing to evaluate.", organization_id)
         return {}
-    evaluations = organization_evaluate(organization=organization)
+    evaluations = organization_evaluate(organization=organization, only_if_changed=True)
     return {
         evaluation.check.code: {
             "status": evaluation.summary.status,
@@ -46,6 +49,7 @@ def evaluate_organization_after_sync(organization_id: int, sync_run_id: int) -> 
     logger.info(
         "Evaluating checks of organisation %s after sync run %s", organization_id, sync_run_id
     )
+    evaluation_inputs_changed(organization_id=organization_id)
     return evaluate_organization(organization_id)
 
 
@@ -78,5 +82,9 @@ def evaluate_all_organizations(enqueue: Callable[..., object] | None = None) -> 
 def organization_evaluation_enqueue(
     *, organization_id: int, enqueue: Callable[..., object] | None = None
 ) -> None:
-    """Re-evaluate an organisation in the background (after a policy its checks read changed)."""
+    """Re-evaluate an organisation in the background (after a policy its checks read changed).
+
+    Marks its inputs changed first, so the evaluation runs in full even if a scheduled one
+    got there first."""
+    evaluation_inputs_changed(organization_id=organization_id)
     enqueue_task(EVALUATE_ORGANIZATION_TASK, organization_id, enqueue=enqueue)

@@ -30,7 +30,7 @@ from incidents.models import Disclosure, Stakeholder
 from incidents.scope import IncidentScope, incident_browsable_connections, incident_scope_get
 from integrations.models import Connection, RemoteIncident
 from sprintolike.evidence import evidence_response
-from sprintolike.pagination import paginate, querystring_without_page
+from sprintolike.keyset import keyset_paginate, querystring_without_cursor
 from tenants.access import get_in_org, org_view
 from tenants.permissions import Action
 
@@ -61,9 +61,10 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     page = None
     rows = []
     if scope.is_connected:
-        page = paginate(
+        page = keyset_paginate(
             request,
             selectors.incident_list(organization=organization, scope=scope, filters=filters),
+            field="created_at_remote",
         )
         rows = selectors.incident_list_rows(
             organization=organization, scope=scope, incidents=page.object_list
@@ -90,7 +91,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             "filters": form,
             "page": page,
             "rows": rows,
-            "querystring": querystring_without_page(request),
+            "querystring": querystring_without_cursor(request),
         },
     )
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from integrations.pagerduty.roles import role_label
@@ -487,10 +488,28 @@ class RemoteIncident(SyncedRecord):
                 fields=["connection", "external_id"], name="unique_remote_incident"
             )
         ]
+        # The incident list reads newest first (keyset on created_at_remote, pk), filtered by
+        # one of these; its title search uses a pg_trgm index made by migration 0003.
         indexes = [
-            models.Index(fields=["organization", "-created_at_remote"]),
+            models.Index(
+                fields=["organization", "-created_at_remote", "-id"], name="incident_list_order"
+            ),
             models.Index(fields=["connection", "status"]),
             models.Index(fields=["organization", "service", "-created_at_remote"]),
+            models.Index(
+                fields=["organization", "status", "-created_at_remote"],
+                name="incident_list_status",
+            ),
+            models.Index(
+                fields=["organization", "urgency", "-created_at_remote"],
+                name="incident_list_urgency",
+            ),
+            models.Index(
+                fields=["organization", "priority", "-created_at_remote"],
+                name="incident_list_priority",
+            ),
+            models.Index(fields=["organization", "number"], name="incident_number"),
+            models.Index(Upper("external_id"), name="incident_external_id_upper"),
             models.Index(
                 fields=["connection"],
                 condition=models.Q(custom_fields_pending=True),

@@ -13,7 +13,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
@@ -42,7 +43,7 @@ def evidence_root() -> Path:
     return Path(settings.EVIDENCE_ROOT)
 
 
-class EvidenceStorage(FileSystemStorage):
+class LocalEvidenceStorage(FileSystemStorage):
     """File system storage whose root follows the settings and which has no public URL."""
 
     def __init__(self) -> None:
@@ -60,6 +61,86 @@ class EvidenceStorage(FileSystemStorage):
         raise ValueError("Evidence files have no public URL; use the org-scoped download view.")
 
 
+def _s3_storage(options: tuple[tuple[str, str], ...]) -> Storage:
+    """A private S3 (or S3-compatible) bucket through django-storages: no public ACL, files
+    never overwritten, encrypted at rest where the service supports it."""
+    from storages.backends.s3 import S3Storage
+
+    settings_by_name = dict(options)
+    return S3Storage(
+        bucket_name=settings_by_name["bucket"],
+        endpoint_url=settings_by_name["endpoint_url"] or None,
+        region_name=settings_by_name["region"] or None,
+        access_key=settings_by_name["access_key_id"] or None,
+        secret_key=settings_by_name["secret_access_key"] or None,
+        location=settings_by_name["prefix"],
+        default_acl="private",
+        file_overwrite=False,
+        querystring_auth=True,
+        object_parameters={"ServerSideEncryption": "AES256"},
+    )
+
+
+_s3_storages: dict[tuple[tuple[str, str], ...], Storage] = {}
+
+
+class EvidenceStorage(Storage):
+    """Where evidence files live, chosen by the settings at each use.
+
+    Local files under ``EVIDENCE_ROOT`` by default; with ``EVIDENCE_S3_BUCKET`` set, a private
+    bucket on S3 or any S3-compatible object store (MinIO, Ceph, R2, ...), so every web and
+    worker machine sees the same files. Models refer to this one object, so switching backends
+    needs no migration. No backend gives evidence a public URL.
+    """
+
+    def backend(self) -> Storage:
+        bucket = getattr(settings, "EVIDENCE_S3_BUCKET", "")
+        if not bucket:
+            return _local_evidence_storage
+        options = (
+            ("bucket", bucket),
+            ("endpoint_url", getattr(settings, "EVIDENCE_S3_ENDPOINT_URL", "")),
+            ("region", getattr(settings, "EVIDENCE_S3_REGION", "")),
+            ("access_key_id", getattr(settings, "EVIDENCE_S3_ACCESS_KEY_ID", "")),
+            ("secret_access_key", getattr(settings, "EVIDENCE_S3_SECRET_ACCESS_KEY", "")),
+            ("prefix", getattr(settings, "EVIDENCE_S3_PREFIX", "evidence")),
+        )
+        if options not in _s3_storages:
+            _s3_storages[options] = _s3_storage(options)
+        return _s3_storages[options]
+
+    def _open(self, name: str, mode: str = "rb") -> File:
+        return self.backend()._open(name, mode)
+
+    def _save(self, name: str, content: File) -> str:
+        return self.backend()._save(name, content)
+
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
+        return self.backend().get_available_name(name, max_length=max_length)
+
+    def delete(self, name: str) -> None:
+        self.backend().delete(name)
+
+    def exists(self, name: str) -> bool:
+        return self.backend().exists(name)
+
+    def size(self, name: str) -> int:
+        return self.backend().size(name)
+
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
+        return self.backend().listdir(path)
+
+    def path(self, name: str) -> str:
+        return self.backend().path(name)
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Evidence files have no public URL; use the org-scoped download view.")
+
+    def deconstruct(self) -> tuple[str, tuple, dict]:
+        return ("sprintolike.evidence.EvidenceStorage", (), {})
+
+
+_local_evidence_storage = LocalEvidenceStorage()
 _evidence_storage = EvidenceStorage()
 
 
@@ -126,7 +207,7 @@ def evidence_response(file: FieldFile, name: str) -> FileResponse:
         raise Http404("No evidence file.")
     try:
         handle = file.open("rb")
-    except FileNotFoundError:
+    except (FileNotFoundError, OSError):
         raise Http404("The evidence file is missing.") from None
     response = FileResponse(
         handle,

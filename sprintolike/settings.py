@@ -217,6 +217,14 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 # Uploaded compliance evidence: private, served only through org-scoped views; never publish it.
 EVIDENCE_ROOT = Path(env("EVIDENCE_ROOT", str(BASE_DIR / "var" / "evidence")))
+# With a bucket, evidence goes to private S3-compatible object storage (django-storages), so
+# every machine sees it; the access key may also come from the usual AWS environment or role.
+EVIDENCE_S3_BUCKET = env("EVIDENCE_S3_BUCKET")
+EVIDENCE_S3_ENDPOINT_URL = env("EVIDENCE_S3_ENDPOINT_URL")
+EVIDENCE_S3_REGION = env("EVIDENCE_S3_REGION")
+EVIDENCE_S3_ACCESS_KEY_ID = env("EVIDENCE_S3_ACCESS_KEY_ID")
+EVIDENCE_S3_SECRET_ACCESS_KEY = env("EVIDENCE_S3_SECRET_ACCESS_KEY")
+EVIDENCE_S3_PREFIX = env("EVIDENCE_S3_PREFIX", "evidence")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Security: production (DEBUG off) passes `manage.py check --deploy`.
@@ -277,6 +285,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 PAGERDUTY_REQUESTS_PER_MINUTE = env_int("PAGERDUTY_REQUESTS_PER_MINUTE", 900)
+# PagerDuty requests one sync keeps in flight at once (all paced by the budget above).
+PAGERDUTY_MAX_IN_FLIGHT = env_int("PAGERDUTY_MAX_IN_FLIGHT", 8)
 INCIDENT_BACKFILL_DAYS = env_int("INCIDENT_BACKFILL_DAYS", 365)
 SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 15)
 # Users, licenses and last sign-in have no "changed since" filter: scheduled syncs re-read them
@@ -290,7 +300,8 @@ if DEBUG:
 
 # Background work: the ORM broker by default (no extra service), Redis when REDIS_URL is set.
 Q_CLUSTER = {
-    "name": "sprintolike",
+    # Names the broker's queue: deployments (or test runs) sharing one Redis keep apart by it.
+    "name": env("Q_CLUSTER_NAME", "sprintolike"),
     "workers": env_int("Q_WORKERS", 2),
     "timeout": env_int("Q_TIMEOUT_SECONDS", 3600),
     "retry": env_int("Q_TIMEOUT_SECONDS", 3600) + 600,

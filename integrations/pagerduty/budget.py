@@ -3,8 +3,15 @@
 Many tenants × one PagerDuty rate limit: PagerDuty allows 960 REST requests per minute per app
 per account (per user for user tokens), and every sync worker for that account draws from the
 same allowance. Each HTTP attempt first calls ``acquire(account_key)``, which blocks until the
-current fixed 60-second window still has room. The default of 900 leaves headroom under 960 for
-clock skew between machines and for requests made outside this app with the same credentials.
+current short window still has room. The default of 900 leaves headroom under 960 for clock skew
+between machines and for requests made outside this app with the same credentials.
+
+The minute is cut into short windows (one second, holding 1/60 of the allowance: 15 requests
+at 900 a minute; below 60 a minute, one request per 60/N seconds). With several requests in
+flight, a 60-second window would let a whole minute's allowance out in its first seconds; that
+burst, straddling PagerDuty's own window, could reach twice its limit. Short windows keep any
+60 seconds at most one short window's allowance above the budget (915 at 900), whatever the
+alignment of PagerDuty's counting.
 
 The budget only paces us; PagerDuty's own 429 answers (handled by the client) remain the
 backstop, so a budget backend that is unreachable lets requests through with a warning rather
@@ -46,13 +53,28 @@ class RequestBudget(Protocol):
         ...
 
 
-def _window_index(now_seconds: float) -> int:
-    return int(now_seconds // WINDOW_SECONDS)
+class _Pace:
+    """How many requests one short window allows, and how long that window is."""
 
+    def __init__(self, requests_per_minute: int) -> None:
+        if requests_per_minute < 1:
+            raise ValueError("requests_per_minute must be at least 1")
+        if requests_per_minute >= WINDOW_SECONDS:
+            self.window_seconds = 1.0
+            self.requests_per_window = requests_per_minute // WINDOW_SECONDS
+        else:
+            self.window_seconds = WINDOW_SECONDS / requests_per_minute
+            self.requests_per_window = 1
 
-def _seconds_until_window_end(now_seconds: float) -> float:
-    window_end_seconds = (_window_index(now_seconds) + 1) * WINDOW_SECONDS
-    return max(window_end_seconds - now_seconds, 0.0) + WINDOW_BOUNDARY_MARGIN_SECONDS
+    def window_index(self, now_seconds: float) -> int:
+        return int(now_seconds // self.window_seconds)
+
+    def seconds_until_window_end(self, now_seconds: float) -> float:
+        window_end_seconds = (self.window_index(now_seconds) + 1) * self.window_seconds
+        return max(window_end_seconds - now_seconds, 0.0) + WINDOW_BOUNDARY_MARGIN_SECONDS
+
+    def window_start(self, now_seconds: float) -> float:
+        return self.window_index(now_seconds) * self.window_seconds
 
 
 class InMemoryBudget:
@@ -65,9 +87,8 @@ class InMemoryBudget:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if requests_per_minute < 1:
-            raise ValueError("requests_per_minute must be at least 1")
         self.requests_per_minute = requests_per_minute
+        self._pace = _Pace(requests_per_minute)
         self._sleep = sleep
         self._clock = clock
         self._lock = threading.Lock()
@@ -77,14 +98,14 @@ class InMemoryBudget:
         """Count the request in the current window, sleeping until the next one when full."""
         while True:
             now_seconds = self._clock()
-            window = _window_index(now_seconds)
+            window = self._pace.window_index(now_seconds)
             with self._lock:
                 count = self._counts.get((account_key, window), 0)
-                if count < self.requests_per_minute:
+                if count < self._pace.requests_per_window:
                     self._counts[(account_key, window)] = count + 1
                     self._forget_old_windows(window)
                     return
-            self._sleep(_seconds_until_window_end(now_seconds))
+            self._sleep(self._pace.seconds_until_window_end(now_seconds))
 
     def _forget_old_windows(self, current_window: int) -> None:
         stale_keys = [key for key in self._counts if key[1] < current_window - 1]
@@ -96,7 +117,8 @@ class RedisBudget:
     """A budget shared through Redis: ``INCR pagerduty-budget:{account_key}:{window}``.
 
     INCR is atomic, so concurrent processes on any machine each get a distinct count; the key
-    expires after 120 s so old windows clean themselves up. A count over the limit means "this
+    expires after 120 s so old windows clean themselves up (``window`` numbers short windows,
+    see the module docstring). A count over the limit means "this
     window is full": sleep until it ends and try the next window.
     """
 
@@ -112,9 +134,8 @@ class RedisBudget:
     ) -> None:
         import redis as redis_module
 
-        if requests_per_minute < 1:
-            raise ValueError("requests_per_minute must be at least 1")
         self.requests_per_minute = requests_per_minute
+        self._pace = _Pace(requests_per_minute)
         self._sleep = sleep
         self._clock = clock
         self._key_prefix = key_prefix
@@ -135,7 +156,7 @@ class RedisBudget:
             now_seconds = self._clock()
             if now_seconds < self._skip_redis_until_seconds:
                 return
-            key = self.window_key(account_key, _window_index(now_seconds))
+            key = self.window_key(account_key, self._pace.window_index(now_seconds))
             try:
                 pipeline = self._redis.pipeline(transaction=True)
                 pipeline.incr(key)
@@ -149,9 +170,9 @@ class RedisBudget:
                 )
                 self._skip_redis_until_seconds = now_seconds + REDIS_RETRY_AFTER_FAILURE_SECONDS
                 return
-            if int(count) <= self.requests_per_minute:
+            if int(count) <= self._pace.requests_per_window:
                 return
-            self._sleep(_seconds_until_window_end(now_seconds))
+            self._sleep(self._pace.seconds_until_window_end(now_seconds))
 
 
 class DatabaseBudget:
@@ -176,9 +197,8 @@ class DatabaseBudget:
         clock: Callable[[], float] = time.time,
         database_alias: str = "default",
     ) -> None:
-        if requests_per_minute < 1:
-            raise ValueError("requests_per_minute must be at least 1")
         self.requests_per_minute = requests_per_minute
+        self._pace = _Pace(requests_per_minute)
         self._sleep = sleep
         self._clock = clock
         self._database_alias = database_alias
@@ -187,12 +207,10 @@ class DatabaseBudget:
         """Take one request from this window's row, sleeping until the next window when full."""
         while True:
             now_seconds = self._clock()
-            window_start = datetime.fromtimestamp(
-                _window_index(now_seconds) * WINDOW_SECONDS, tz=UTC
-            )
+            window_start = datetime.fromtimestamp(self._pace.window_start(now_seconds), tz=UTC)
             if self._try_take(account_key, window_start):
                 return
-            self._sleep(_seconds_until_window_end(now_seconds))
+            self._sleep(self._pace.seconds_until_window_end(now_seconds))
 
     def _try_take(self, account_key: str, window_start: datetime) -> bool:
         from django.db import IntegrityError, transaction
@@ -218,7 +236,7 @@ class DatabaseBudget:
             .filter(
                 account_key=account_key,
                 window_start=window_start,
-                request_count__lt=self.requests_per_minute,
+                request_count__lt=self._pace.requests_per_window,
             )
             .update(request_count=F("request_count") + 1)
         )

@@ -14,6 +14,9 @@ What this module handles for callers:
 * Incident and log-entry listings, whose ``since``/``until`` range may span at most six months and
   whose result sets can exceed the ceiling, are read in half-open time windows that are split in
   two while they hold more than 9,900 items.
+* With ``max_in_flight`` above 1, pages whose offsets are known (the first page asked with
+  ``total=true``) and the next windows' first pages are fetched concurrently by a bounded
+  ``RequestPool``; pages are still yielded in order, and the budget paces every attempt.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ import collections
 import logging
 import random
 import re
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +37,7 @@ import requests
 
 from integrations.pagerduty.auth import Authorizer
 from integrations.pagerduty.budget import RequestBudget
+from integrations.pagerduty.concurrency import RequestPool, ordered_results
 from integrations.pagerduty.datetimes import floor_to_second, format_pagerduty_datetime
 from integrations.pagerduty.errors import (
     PagerDutyMalformedResponse,
@@ -65,6 +71,8 @@ MAX_ANALYTICS_PAGE_LIMIT = 1_000
 MALFORMED_BODY_RETRIES = 1
 TRANSIENT_STATUS_CODES = frozenset({408, 429, 500, 502, 503, 504})
 RATE_LIMIT_RESET_JITTER_SECONDS = 1.0
+# Windows whose first page is asked ahead of the one being read (their totals decide splits).
+WINDOW_LOOKAHEAD = 2
 
 _STATIC_PATH_SEGMENT = re.compile(r"[a-z_]+")
 
@@ -117,6 +125,9 @@ class PagerDutyClient:
         session: requests.Session | None = None,
         page_limit: int = 100,
         random_source: random.Random | None = None,
+        max_in_flight: int = 1,
+        on_thread_exit: Callable[[], None] | None = None,
+        monotonic_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not 1 <= page_limit <= MAX_PAGE_LIMIT:
             raise ValueError(f"page_limit must be between 1 and {MAX_PAGE_LIMIT}")
@@ -131,15 +142,44 @@ class PagerDutyClient:
         self._backoff_base_seconds = backoff_base_seconds
         self._backoff_max_seconds = backoff_max_seconds
         self._sleep = sleep
-        self._session = session or requests.Session()
+        self._shared_session = session
+        self._thread_sessions = threading.local()
         self.page_limit = page_limit
         self._random = random_source or random.Random()
         self.request_count = 0
         self.requests_by_path: collections.Counter[str] = collections.Counter()
         self.slept_seconds = 0.0
+        self.max_in_flight = max_in_flight
+        self._pool = (
+            RequestPool(max_in_flight, on_thread_exit=on_thread_exit) if max_in_flight > 1 else None
+        )
+        self._counter_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+        # After a 429 with ``ratelimit-reset``, every thread waits until this monotonic time.
+        self._paused_until = 0.0
+        self._monotonic_clock = monotonic_clock
 
     def __repr__(self) -> str:
         return f"PagerDutyClient(base_url={self.base_url!r}, budget_key={self._budget_key!r})"
+
+    def close(self) -> None:
+        """Stop the request threads (if any were started); the client stays usable, serially."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def map_in_order(
+        self, function: Callable[[Any], Any], arguments: Iterable[Any]
+    ) -> Iterator[Any]:
+        """Yield ``function(argument)`` for each argument, in order, up to ``max_in_flight``
+        running at once (e.g. one request per incident for its custom fields)."""
+        calls = (lambda argument=argument: function(argument) for argument in arguments)
+        yield from ordered_results(self._pool, calls, ahead=self._ahead)
+
+    @property
+    def _ahead(self) -> int:
+        """Results fetched ahead of the consumer: enough to keep every thread busy."""
+        return self.max_in_flight * 2
 
     # -- generic verbs ------------------------------------------------------------------------
 
@@ -164,7 +204,14 @@ class PagerDutyClient:
         Never sends ``offset + limit > 10000`` (PagerDuty's 400 "Offset+limit exceeds maximum");
         a listing that would need it raises ``PagerDutyPaginationCeilingError`` instead.
         """
-        yield from self._paginate(path, collection=collection, params=params or {})
+        params = params or {}
+        first_page = None
+        if self._pool is not None:
+            # The total lets the remaining pages be fetched concurrently.
+            first_page = self.get(
+                path, {**params, "limit": self.page_limit, "offset": 0, "total": True}
+            )
+        yield from self._paginate(path, collection=collection, params=params, first_page=first_page)
 
     # -- windowed listings -------------------------------------------------------------------
 
@@ -357,32 +404,78 @@ class PagerDutyClient:
         params: Params,
         first_page: Mapping[str, Any] | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
-        """Classic offset pagination; ``first_page`` (already fetched at offset 0) is reused."""
+        """Classic offset pagination; ``first_page`` (already fetched at offset 0) is reused.
+
+        When that first page carries ``total`` and requests may run concurrently, the remaining
+        offsets are known, so they are fetched ahead, in order. A page shorter than asked while
+        PagerDuty says ``more`` (the listing moved meanwhile) drops what was fetched ahead and
+        continues one page at a time from the right offset; a listing that grew past its total
+        continues the same way.
+        """
         offset = 0
         body = first_page
-        while True:
-            if body is None:
-                limit = min(self.page_limit, PAGINATION_CEILING - offset)
-                if limit <= 0:
-                    raise PagerDutyPaginationCeilingError(
-                        f"GET {path_template(path)} has more than {PAGINATION_CEILING:,} results; "
-                        "PagerDuty's classic pagination cannot go further. Narrow the listing "
-                        "(time window or filters) before paging."
-                    )
-                page_params = {**params, "limit": limit, "offset": offset}
-                body = self.get(path, page_params)
+        if body is not None and self._pool is not None:
             items = self._items_from(body, collection, path)
             if items:
                 yield items
-            if not body.get("more"):
+            if not self._has_more(body, items, path, collection):
                 return
-            if not items:
-                raise PagerDutyMalformedResponse(
-                    f"PagerDuty's answer to GET {path_template(path)} said 'more' but held no "
-                    f"{collection}."
+            offset = len(items)
+            total = body.get("total")
+            body = None
+            if isinstance(total, int) and total > offset:
+                offsets = range(offset, min(total, PAGINATION_CEILING), self.page_limit)
+                calls = (
+                    lambda page_offset=page_offset: self._page_at(path, params, page_offset)
+                    for page_offset in offsets
                 )
+                pages = ordered_results(self._pool, calls, ahead=self._ahead)
+                try:
+                    for page_offset, limit, page_body in pages:
+                        items = self._items_from(page_body, collection, path)
+                        if items:
+                            yield items
+                        if not self._has_more(page_body, items, path, collection):
+                            return
+                        offset = page_offset + len(items)
+                        if len(items) < limit:
+                            break
+                finally:
+                    pages.close()
+        while True:
+            if body is None:
+                offset, limit, body = self._page_at(path, params, offset)
+            items = self._items_from(body, collection, path)
+            if items:
+                yield items
+            if not self._has_more(body, items, path, collection):
+                return
             offset += len(items)
             body = None
+
+    def _page_at(self, path: str, params: Params, offset: int) -> tuple[int, int, dict[str, Any]]:
+        """One page at ``offset``: (offset, limit asked, body); never past the 10,000 ceiling."""
+        limit = min(self.page_limit, PAGINATION_CEILING - offset)
+        if limit <= 0:
+            raise PagerDutyPaginationCeilingError(
+                f"GET {path_template(path)} has more than {PAGINATION_CEILING:,} results; "
+                "PagerDuty's classic pagination cannot go further. Narrow the listing "
+                "(time window or filters) before paging."
+            )
+        return offset, limit, self.get(path, {**params, "limit": limit, "offset": offset})
+
+    @staticmethod
+    def _has_more(
+        body: Mapping[str, Any], items: list[dict[str, Any]], path: str, collection: str
+    ) -> bool:
+        if not body.get("more"):
+            return False
+        if not items:
+            raise PagerDutyMalformedResponse(
+                f"PagerDuty's answer to GET {path_template(path)} said 'more' but held no "
+                f"{collection}."
+            )
+        return True
 
     def _iter_windowed_pages(
         self,
@@ -408,55 +501,98 @@ class PagerDutyClient:
         """
         range_start = floor_to_second(since)
         range_end = floor_to_second(until)
-        pending: collections.deque[_TimeWindow] = collections.deque()
+        windows: collections.deque[_TimeWindow] = collections.deque()
         window_start = range_start
         while window_start < range_end:
             window_end = min(window_start + MAX_INCIDENT_WINDOW, range_end)
-            pending.append(_TimeWindow(window_start, window_end))
+            windows.append(_TimeWindow(window_start, window_end))
             window_start = window_end
 
-        previous_window_ids: set[str] = set()
-        while pending:
-            window = pending.popleft()
-            window_params: dict[str, ParamValue] = {
+        def window_params(window: _TimeWindow) -> dict[str, ParamValue]:
+            return {
                 **params,
                 "since": format_pagerduty_datetime(window.since),
                 "until": format_pagerduty_datetime(window.until),
             }
-            first_page = self.get(
-                path, {**window_params, "limit": self.page_limit, "offset": 0, "total": True}
-            )
-            total = first_page.get("total")
-            if isinstance(total, int) and total > WINDOW_SPLIT_THRESHOLD:
-                midpoint = floor_to_second(window.since + (window.until - window.since) / 2)
-                if midpoint <= window.since:
-                    raise PagerDutyPaginationCeilingError(
-                        f"PagerDuty reports {total:,} {collection} created within one second "
-                        f"at {format_pagerduty_datetime(window.since)}; more than classic "
-                        "pagination can read. Narrow the listing with filters."
-                    )
-                logger.debug(
-                    "Splitting %s window %s..%s (total %d)", path, window.since, window.until, total
-                )
-                pending.appendleft(_TimeWindow(midpoint, window.until))
-                pending.appendleft(_TimeWindow(window.since, midpoint))
-                continue
 
-            current_window_ids: set[str] = set()
-            for page in self._paginate(
-                path, collection=collection, params=window_params, first_page=first_page
-            ):
-                fresh_items = []
-                for item in page:
-                    item_id = item.get("id")
-                    if isinstance(item_id, str):
-                        if item_id in previous_window_ids:
-                            continue
-                        current_window_ids.add(item_id)
-                    fresh_items.append(item)
-                if fresh_items:
-                    yield fresh_items
-            previous_window_ids = current_window_ids
+        def ask_first_page(window: _TimeWindow) -> Future | dict[str, Any]:
+            first_params = {**window_params(window), "limit": self.page_limit, "offset": 0}
+            first_params["total"] = True
+            if self._pool is None:
+                return self.get(path, first_params)
+            return self._pool.submit(self.get, path, first_params)
+
+        # The next windows' first pages are asked while the current window is read: with
+        # requests in flight concurrently, moving to the next window costs no round trip.
+        first_pages: collections.deque[tuple[_TimeWindow, Future | dict[str, Any]]]
+        first_pages = collections.deque()
+
+        def ask_ahead() -> None:
+            lookahead = WINDOW_LOOKAHEAD if self._pool is not None else 1
+            while windows and len(first_pages) < lookahead:
+                window = windows.popleft()
+                first_pages.append((window, ask_first_page(window)))
+
+        previous_window_ids: set[str] = set()
+        try:
+            while True:
+                ask_ahead()
+                if not first_pages:
+                    return
+                window, answer = first_pages.popleft()
+                first_page = answer.result() if isinstance(answer, Future) else answer
+                total = first_page.get("total")
+                if isinstance(total, int) and total > WINDOW_SPLIT_THRESHOLD:
+                    midpoint = floor_to_second(window.since + (window.until - window.since) / 2)
+                    if midpoint <= window.since:
+                        raise PagerDutyPaginationCeilingError(
+                            f"PagerDuty reports {total:,} {collection} created within one "
+                            f"second at {format_pagerduty_datetime(window.since)}; more than "
+                            "classic pagination can read. Narrow the listing with filters."
+                        )
+                    logger.debug(
+                        "Splitting %s window %s..%s (total %d)",
+                        path,
+                        window.since,
+                        window.until,
+                        total,
+                    )
+                    # The halves come before the windows already asked for (both asked at
+                    # once when requests run concurrently).
+                    for half in (
+                        _TimeWindow(midpoint, window.until),
+                        _TimeWindow(window.since, midpoint),
+                    ):
+                        if self._pool is None:
+                            windows.appendleft(half)
+                        else:
+                            first_pages.appendleft((half, ask_first_page(half)))
+                    continue
+                if self._pool is not None:
+                    ask_ahead()
+
+                current_window_ids: set[str] = set()
+                for page in self._paginate(
+                    path,
+                    collection=collection,
+                    params=window_params(window),
+                    first_page=first_page,
+                ):
+                    fresh_items = []
+                    for item in page:
+                        item_id = item.get("id")
+                        if isinstance(item_id, str):
+                            if item_id in previous_window_ids:
+                                continue
+                            current_window_ids.add(item_id)
+                        fresh_items.append(item)
+                    if fresh_items:
+                        yield fresh_items
+                previous_window_ids = current_window_ids
+        finally:
+            for _, asked in first_pages:
+                if isinstance(asked, Future):
+                    asked.cancel()
 
     # -- internals: HTTP ----------------------------------------------------------------------
 
@@ -490,19 +626,22 @@ class PagerDutyClient:
         malformed_bodies = 0
         last_failure = ""
         while True:
+            self._wait_out_rate_limit_pause()
             if self._budget is not None:
                 self._budget.acquire(self._budget_key)
-            self.request_count += 1
-            self.requests_by_path[template] += 1
+            with self._counter_lock:
+                self.request_count += 1
+                self.requests_by_path[template] += 1
+            authorization = self._auth.authorization_header()
             headers = {
                 "Accept": ACCEPT_HEADER,
-                "Authorization": self._auth.authorization_header(),
+                "Authorization": authorization,
                 "User-Agent": USER_AGENT,
             }
             if json_body is not None:
                 headers["Content-Type"] = "application/json"
             try:
-                response = self._session.request(
+                response = self._session().request(
                     method,
                     url,
                     params=query,
@@ -547,7 +686,7 @@ class PagerDutyClient:
 
             if status == 401 and not refresh_attempted:
                 refresh_attempted = True
-                if self._auth.refresh():
+                if self._refresh_authorization(authorization):
                     continue
 
             if status in TRANSIENT_STATUS_CODES:
@@ -558,10 +697,47 @@ class PagerDutyClient:
                 reset_seconds = (
                     _rate_limit_reset_seconds(response.headers) if status == 429 else None
                 )
+                if reset_seconds is not None:
+                    self._pause_for_rate_limit(reset_seconds)
                 self._back_off(failed_transient_attempts, rate_limit_reset_seconds=reset_seconds)
                 continue
 
             raise error_for_response(response, method, template)
+
+    def _session(self) -> requests.Session:
+        """The injected session, else one per thread (requests' sessions are not thread-safe)."""
+        if self._shared_session is not None:
+            return self._shared_session
+        session = getattr(self._thread_sessions, "session", None)
+        if session is None:
+            session = self._thread_sessions.session = requests.Session()
+        return session
+
+    def _refresh_authorization(self, failed_authorization: str) -> bool:
+        """Refresh once for all threads: a thread whose 401 came with a token another thread
+        has already replaced just retries with the new one."""
+        with self._refresh_lock:
+            if self._auth.authorization_header() != failed_authorization:
+                return True
+            return self._auth.refresh()
+
+    def _pause_for_rate_limit(self, reset_seconds: float) -> None:
+        """A 429 with ``ratelimit-reset`` holds back every thread of this client, not just the
+        one that got it, so the others do not spend the reset period collecting 429s."""
+        with self._counter_lock:
+            self._paused_until = max(
+                self._paused_until,
+                self._monotonic_clock() + min(reset_seconds, self._backoff_max_seconds),
+            )
+
+    def _wait_out_rate_limit_pause(self) -> None:
+        if self._pool is None:
+            return  # one request at a time: the back-off after the 429 already waited
+        remaining_seconds = self._paused_until - self._monotonic_clock()
+        if remaining_seconds > 0:
+            with self._counter_lock:
+                self.slept_seconds += remaining_seconds
+            self._sleep(remaining_seconds)
 
     def _back_off(self, failed_attempts: int, *, rate_limit_reset_seconds: float | None) -> None:
         if rate_limit_reset_seconds is not None:
@@ -573,7 +749,8 @@ class PagerDutyClient:
                 self._backoff_base_seconds * (2 ** (failed_attempts - 1)),
             )
             delay_seconds = self._random.uniform(0, ceiling_seconds)
-        self.slept_seconds += delay_seconds
+        with self._counter_lock:
+            self.slept_seconds += delay_seconds
         self._sleep(delay_seconds)
 
     def _transient_error(

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 
 from integrations.models import AuthType, Connection, ConnectionStatus, Region
 from integrations.pagerduty import oauth
@@ -312,6 +312,10 @@ def client_for_connection(connection: Connection, **client_options: Any) -> Page
 
         auth = BearerAuthorizer(access_token, refresh_callback=refresh)
     client_options.setdefault("budget", budget_from_settings())
+    # Several requests in flight; worker threads close their own database connections (the
+    # budget and an OAuth refresh may open one) when they stop.
+    client_options.setdefault("max_in_flight", int(settings.PAGERDUTY_MAX_IN_FLIGHT))
+    client_options.setdefault("on_thread_exit", connections.close_all)
     return PagerDutyClient(
         base_url=api_base_url(connection.region),
         auth=auth,

@@ -110,7 +110,7 @@ def test_evaluation_costs_the_same_queries_for_10_or_400_incidents():
             )
         )
     assert counts[0] == counts[1]
-    assert counts[0] <= 20
+    assert counts[0] <= 24
 
 
 def test_evaluate_checks_command_prints_status_and_counts(organization, make_incident):

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connections, models, router, transaction
 
 from integrations.models import Connection
-from sprintolike.bulk import bulk_update_rows, chunks
+from sprintolike.bulk import bulk_insert_rows, bulk_update_rows, chunks
 
 # Receives the stored row (None for a new one) and the page's values; may edit the values.
 Adjust = Callable[[models.Model | None, dict[str, Any]], None]
@@ -46,65 +46,6 @@ class ResourceCounts:
 class UpsertResult:
     created: list[str] = field(default_factory=list)
     changed_fields: dict[str, list[str]] = field(default_factory=dict)
-
-
-# Field types whose Python values psycopg adapts as they are (no Django conversion needed).
-_PLAIN_FIELD_TYPES = (
-    models.CharField,
-    models.TextField,
-    models.IntegerField,
-    models.BooleanField,
-    models.DateTimeField,
-    models.ForeignKey,
-)
-
-
-def _copy_value_function(field: models.Field, database: Any) -> Callable[[Any], Any]:
-    if isinstance(field, models.JSONField):
-        from psycopg.types.json import Jsonb
-
-        return lambda value: None if value is None else Jsonb(value)
-    if isinstance(field, _PLAIN_FIELD_TYPES):
-        return lambda value: value
-    return lambda value: field.get_db_prep_save(value, database)
-
-
-def bulk_insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (``{attname: value}``; missing columns take the field's default).
-
-    On PostgreSQL this is ``COPY ... FROM STDIN`` built straight from the values: no model
-    instances, no SQL to compile, no parameters to interpolate. Other databases use
-    ``bulk_create``. Primary keys come from the identity column and are not read back.
-    """
-    if not rows:
-        return
-    database = connections[router.db_for_write(model)]
-    if database.vendor != "postgresql":
-        model.objects.bulk_create([model(**row) for row in rows])
-        return
-    quote = database.ops.quote_name
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    columns = [
-        (field.attname, field.get_default(), _copy_value_function(field, database))
-        for field in fields
-    ]
-    values = [
-        [convert(row.get(attname, default)) for attname, default, convert in columns]
-        for row in rows
-    ]
-    statement = (
-        f"COPY {quote(model._meta.db_table)} "
-        f"({', '.join(quote(field.column) for field in fields)}) FROM STDIN"
-    )
-
-    def copy_rows(sql: str, params: object, many: bool, context: object) -> None:
-        with cursor.cursor.copy(sql) as copy:
-            for row_values in values:
-                copy.write_row(row_values)
-
-    with database.cursor() as cursor:
-        # Through Django's execute wrappers, so statement counters and query logs see it.
-        cursor._execute_with_wrappers(statement, None, False, copy_rows)
 
 
 class BulkLoadStatistics:

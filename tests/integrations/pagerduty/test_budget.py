@@ -41,7 +41,7 @@ class FakeTime:
 
 def test_in_memory_budget_lets_requests_through_while_the_window_has_room() -> None:
     fake_time = FakeTime(now_seconds=6_000.0)
-    budget = InMemoryBudget(3, sleep=fake_time.sleep, clock=fake_time.clock)
+    budget = InMemoryBudget(180, sleep=fake_time.sleep, clock=fake_time.clock)  # 3 a second
 
     for _ in range(3):
         budget.acquire("us:PACCT01")
@@ -50,20 +50,42 @@ def test_in_memory_budget_lets_requests_through_while_the_window_has_room() -> N
 
 
 def test_in_memory_budget_blocks_until_the_window_ends_when_full() -> None:
-    fake_time = FakeTime(now_seconds=6_000.0 + 45.0)  # 15 s before the window ends
-    budget = InMemoryBudget(3, sleep=fake_time.sleep, clock=fake_time.clock)
+    fake_time = FakeTime(now_seconds=6_000.0 + 0.75)  # a quarter second before it ends
+    budget = InMemoryBudget(180, sleep=fake_time.sleep, clock=fake_time.clock)
 
     for _ in range(4):
         budget.acquire("us:PACCT01")
 
     assert len(fake_time.sleeps) == 1
-    assert 15.0 <= fake_time.sleeps[0] <= 15.1
-    assert fake_time.now_seconds >= 6_060.0
+    assert 0.25 <= fake_time.sleeps[0] <= 0.3
+    assert fake_time.now_seconds >= 6_001.0
+
+
+def test_budget_below_sixty_a_minute_spaces_requests_evenly() -> None:
+    fake_time = FakeTime(now_seconds=6_000.0)
+    budget = InMemoryBudget(3, sleep=fake_time.sleep, clock=fake_time.clock)  # one per 20 s
+
+    for _ in range(3):
+        budget.acquire("us:PACCT01")
+
+    assert [round(seconds) for seconds in fake_time.sleeps] == [20, 20]
+
+
+def test_budget_never_lets_a_sixty_second_span_exceed_the_limit_by_more_than_one_window() -> None:
+    fake_time = FakeTime(now_seconds=6_000.3)
+    budget = InMemoryBudget(900, sleep=fake_time.sleep, clock=fake_time.clock)
+    moments = []
+    for _ in range(3_000):
+        budget.acquire("us:PACCT01")
+        moments.append(fake_time.now_seconds)
+
+    busiest = max(sum(1 for moment in moments if start <= moment < start + 60) for start in moments)
+    assert busiest <= 915
 
 
 def test_in_memory_budget_counts_each_account_separately() -> None:
     fake_time = FakeTime(now_seconds=6_000.0)
-    budget = InMemoryBudget(2, sleep=fake_time.sleep, clock=fake_time.clock)
+    budget = InMemoryBudget(120, sleep=fake_time.sleep, clock=fake_time.clock)
 
     for account_key in ("us:PACCT01", "us:PACCT01", "eu:PACCT02", "eu:PACCT02"):
         budget.acquire(account_key)
@@ -91,10 +113,10 @@ def redis_prefix() -> Iterator[str]:
 
 
 def test_redis_budget_blocks_until_the_window_ends_when_full(redis_prefix: str) -> None:
-    fake_time = FakeTime(now_seconds=1_800_000_000.0 + 50.0)  # 10 s before the window ends
+    fake_time = FakeTime(now_seconds=1_800_000_000.0 + 0.9)  # 0.1 s before the window ends
     budget = RedisBudget(
         REDIS_URL,
-        requests_per_minute=3,
+        requests_per_minute=180,
         sleep=fake_time.sleep,
         clock=fake_time.clock,
         key_prefix=redis_prefix,
@@ -107,7 +129,7 @@ def test_redis_budget_blocks_until_the_window_ends_when_full(redis_prefix: str) 
     budget.acquire("us:PACCT01")
 
     assert len(fake_time.sleeps) == 1
-    assert 10.0 <= fake_time.sleeps[0] <= 10.1
+    assert 0.1 <= fake_time.sleeps[0] <= 0.12
 
 
 def test_redis_budget_is_shared_between_instances_and_keys_expire(redis_prefix: str) -> None:
@@ -117,7 +139,7 @@ def test_redis_budget_is_shared_between_instances_and_keys_expire(redis_prefix: 
     first_worker, second_worker = (
         RedisBudget(
             REDIS_URL,
-            requests_per_minute=2,
+            requests_per_minute=120,
             sleep=fake_time.sleep,
             clock=fake_time.clock,
             key_prefix=redis_prefix,
@@ -132,7 +154,7 @@ def test_redis_budget_is_shared_between_instances_and_keys_expire(redis_prefix: 
     assert len(fake_time.sleeps) == 1
 
     connection = redis.Redis.from_url(REDIS_URL)
-    window = int(1_800_000_000.0 // 60)
+    window = int(1_800_000_000.0 // 1)
     key = first_worker.window_key("us:PACCT01", window)
     assert key == f"{redis_prefix}:us:PACCT01:{window}"
     assert 0 < connection.ttl(key) <= 120
@@ -159,8 +181,8 @@ def test_unreachable_redis_lets_requests_through() -> None:
 def test_database_budget_blocks_until_the_window_ends_when_full() -> None:
     from integrations.models import RequestBudgetWindow
 
-    fake_time = FakeTime(now_seconds=1_800_000_000.0 + 40.0)  # 20 s before the window ends
-    budget = DatabaseBudget(3, sleep=fake_time.sleep, clock=fake_time.clock)
+    fake_time = FakeTime(now_seconds=1_800_000_000.0 + 0.8)  # 0.2 s before the window ends
+    budget = DatabaseBudget(180, sleep=fake_time.sleep, clock=fake_time.clock)
 
     for _ in range(3):
         budget.acquire("us:PACCT01")
@@ -168,13 +190,13 @@ def test_database_budget_blocks_until_the_window_ends_when_full() -> None:
     budget.acquire("us:PACCT01")
 
     assert len(fake_time.sleeps) == 1
-    assert 20.0 <= fake_time.sleeps[0] <= 20.1
+    assert 0.2 <= fake_time.sleeps[0] <= 0.22
     counts = {
         row.window_start: row.request_count
         for row in RequestBudgetWindow.objects.filter(account_key="us:PACCT01")
     }
-    first_window = datetime.fromtimestamp(1_800_000_000.0 // 60 * 60, tz=UTC)
-    assert counts == {first_window: 3, first_window + timedelta(seconds=60): 1}
+    first_window = datetime.fromtimestamp(1_800_000_000.0, tz=UTC)
+    assert counts == {first_window: 3, first_window + timedelta(seconds=1): 1}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -193,8 +215,8 @@ def test_database_budget_retries_the_update_when_another_process_created_the_row
     from integrations.models import RequestBudgetWindow
 
     fake_time = FakeTime(now_seconds=1_800_000_000.0)
-    window_start = datetime.fromtimestamp(1_800_000_000.0 // 60 * 60, tz=UTC)
-    budget = DatabaseBudget(5, sleep=fake_time.sleep, clock=fake_time.clock)
+    window_start = datetime.fromtimestamp(1_800_000_000.0, tz=UTC)
+    budget = DatabaseBudget(300, sleep=fake_time.sleep, clock=fake_time.clock)
     original_increment = budget._increment_if_room
     calls: list[str] = []
 
@@ -233,7 +255,7 @@ def test_database_budget_deletes_windows_older_than_ten_minutes() -> None:
     )
     fake_time = FakeTime(now_seconds=now_seconds)
 
-    DatabaseBudget(10, sleep=fake_time.sleep, clock=fake_time.clock).acquire("us:PACCT01")
+    DatabaseBudget(600, sleep=fake_time.sleep, clock=fake_time.clock).acquire("us:PACCT01")
 
     assert set(RequestBudgetWindow.objects.values_list("account_key", flat=True)) == {
         "us:RECENT",

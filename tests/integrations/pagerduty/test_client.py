@@ -447,21 +447,21 @@ def test_budget_is_acquired_before_every_attempt() -> None:
 @responses.activate
 def test_full_budget_window_makes_the_client_wait() -> None:
     responses.add(responses.GET, f"{BASE_URL}/licenses", json={"licenses": []})
-    now = [30.0]
+    now = [30.5]
     sleep = FakeSleep()
 
     def advancing_sleep(seconds: float) -> None:
         sleep(seconds)
         now[0] += seconds
 
-    budget = InMemoryBudget(2, sleep=advancing_sleep, clock=lambda: now[0])
+    budget = InMemoryBudget(120, sleep=advancing_sleep, clock=lambda: now[0])  # 2 a second
     client = make_client(budget=budget, budget_key="us:PACCT01")
 
     for _ in range(3):
         client.list_licenses()
 
     assert len(sleep.calls) == 1
-    assert 30.0 <= sleep.calls[0] <= 30.1
+    assert 0.5 <= sleep.calls[0] <= 0.6
 
 
 # --------------------------------------------------------------------------------------------

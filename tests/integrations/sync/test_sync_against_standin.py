@@ -294,7 +294,12 @@ def test_a_429_storm_and_server_errors_still_end_with_complete_data(
     def advance(seconds: float) -> None:
         clock["now"] += seconds
 
-    run = full_sync(connection, sleep=FakeSleep(advance), max_retries=12)
+    run = full_sync(
+        connection,
+        sleep=FakeSleep(advance),
+        max_retries=12,
+        monotonic_clock=lambda: clock["now"],
+    )
 
     assert run.status == SyncRunStatus.SUCCEEDED, run.error_message
     statuses = standin_stats(server)["by_status"]
@@ -356,7 +361,7 @@ def test_a_token_revoked_mid_sync_needs_reauthorization_and_keeps_the_data(
     organization, standin_server
 ):
     connection = oauth_connection(organization, standin_server, ALL_SCOPES)
-    session = HookedSession(path="/incidents", nth=2, action=standin_server.revoke_all_tokens)
+    session = HookedSession(path="/log_entries", nth=2, action=standin_server.revoke_all_tokens)
 
     run = full_sync(connection, session=session)
 

@@ -106,12 +106,17 @@ class CustomFieldsStep:
                 f"Custom fields read for the {MAX_CUSTOM_FIELD_READS_PER_RUN} most recent status "
                 "changes; the others are read in the next syncs."
             )
+
+        def read_values(incident: RemoteIncident) -> list[dict[str, Any]]:
+            try:
+                return sync.client.list_incident_custom_field_values(incident.external_id)
+            except PagerDutyNotFound:
+                return []
+
         for batch in chunks(pending, 100):
-            for incident in batch:
-                try:
-                    values = sync.client.list_incident_custom_field_values(incident.external_id)
-                except PagerDutyNotFound:
-                    values = []
+            for incident, values in zip(
+                batch, sync.client.map_in_order(read_values, batch), strict=True
+            ):
                 raw, data_loss = mapping.custom_field_values(values)
                 counts.seen += 1
                 if (raw, data_loss) != (incident.custom_fields, incident.data_loss_field):
