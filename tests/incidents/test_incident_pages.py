@@ -170,10 +170,10 @@ def test_list_page_queries_are_bounded_whatever_the_number_of_incidents(
 ):
     _many_incidents(connection, incident_count)
     evaluate()
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = member_client.get(list_url(organization, failing="on", status="triggered"))
     assert response.status_code == 200
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = member_client.get(list_url(organization))
     assert len(response.context["rows"]) == min(incident_count, 50)
 
