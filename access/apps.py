@@ -1,6 +1,13 @@
 from django.apps import AppConfig
 
 
+def _evaluate_after_staff_changed(organization_id: int) -> None:
+    """Offboarding, org roles and emails decide the access checks: evaluate them again."""
+    from checks.tasks import organization_evaluation_enqueue
+
+    organization_evaluation_enqueue(organization_id=organization_id)
+
+
 class AccessConfig(AppConfig):
     """Access management (Data Library > Access): critical systems, valid access, identities,
     access reviews and the four access checks."""
@@ -22,12 +29,14 @@ class AccessConfig(AppConfig):
         from checks.registry import check_register
         from integrations.hooks import register_after_sync_task
         from sprintolike.evidence import evidence_file_delete_on_commit
+        from tenants.hooks import register_staff_changed_listener
 
         for kind in ACCESS_KINDS:
             entity_kind_register(kind)
         for check in ACCESS_CHECKS:
             check_register(check)
         register_after_sync_task("access.tasks.verify_follow_ups_after_sync")
+        register_staff_changed_listener(_evaluate_after_staff_changed)
         post_delete.connect(
             evidence_file_delete_on_commit,
             sender=AccessReview,

@@ -15,6 +15,7 @@ from sprintolike.csv_stream import csv_streaming_response
 from sprintolike.pagination import paginate, querystring_without_page
 from sprintolike.sorting import sorting_from_request
 from tenants import services
+from tenants import staff_import as staff_csv
 from tenants.access import get_in_org, org_view
 from tenants.audit import audit_entries, audit_log_csv_rows
 from tenants.forms import (
@@ -433,7 +434,7 @@ def staff_import(request: HttpRequest) -> HttpResponse:
     form = StaffImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        result = services.staff_import(
+        result = staff_csv.staff_import(
             organization=request.organization,
             content=form.cleaned_data["file"].read(),
             create_missing_org_roles=form.cleaned_data["create_missing_org_roles"],
@@ -489,7 +490,7 @@ def _audit_log_query(request: HttpRequest) -> tuple[AuditLogFilterForm, dict]:
 @org_view(Action.MANAGE_STAFF)
 def staff_import_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
-        services.staff_import_template(), content_type="text/csv; charset=utf-8"
+        staff_csv.staff_import_template(), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = 'attachment; filename="staff-import-template.csv"'
     return response

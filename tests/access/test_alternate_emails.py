@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tenants.models import StaffAlternateEmail, StaffMember
-from tenants.services import staff_import
+from tenants.staff_import import staff_import
 
 pytestmark = pytest.mark.django_db
 

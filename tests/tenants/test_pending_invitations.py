@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenants.models import Membership, Role, StaffMember
-from tenants.services import staff_import
+from tenants.staff_import import staff_import
 from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

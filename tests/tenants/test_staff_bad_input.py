@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tenants.models import OrgRole, StaffMember
-from tenants.services import staff_import
+from tenants.staff_import import staff_import
 from tests.factories import StaffMemberFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from tenants.models import AuditEvent, OrgRole, StaffMember, StaffStatus
-from tenants.services import staff_import
+from tenants.staff_import import staff_import
 from tests.factories import OrgRoleFactory, StaffMemberFactory
 
 HEADER = "name,email,org_role,status,start_date,last_working_day\n"

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from tenants.models import Organization
-from tenants.services import staff_import
+from tenants.staff_import import staff_import
 
 
 class Command(BaseCommand):
