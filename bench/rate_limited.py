@@ -14,19 +14,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
-from urllib.parse import urlsplit
 
 from bench.run import (
     DEFAULT_SERVER_URL,
-    ROOT,
     Standin,
-    bench_database_url,
     child_environment,
-    recreate_database,
+    django_on_fresh_database,
     run_child,
     verdict,
 )
@@ -45,19 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     server_url = os.environ.get("DATABASE_URL") or DEFAULT_SERVER_URL
-    database_url = bench_database_url(server_url, DATABASE_NAME)
-    print(f"Database: {DATABASE_NAME} (recreated) on {urlsplit(server_url).hostname}")
-    recreate_database(database_url)
+    database_url = django_on_fresh_database(server_url, DATABASE_NAME)
     environment = child_environment(database_url)
-    os.environ.update(environment)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
     from django.conf import settings
-    from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
     from integrations.models import AuthType, Connection
     from pagerduty_standin import DEFAULT_API_KEY
     from tenants.models import Organization

@@ -90,6 +90,24 @@ def child_environment(database_url: str, standin_url: str | None = None) -> dict
     return environment
 
 
+def django_on_fresh_database(server_url: str, name: str = BENCH_DATABASE) -> str:
+    """Recreate the benchmark's own database, point this process's Django at it, migrate.
+
+    Returns the database URL (child processes get it through `child_environment`)."""
+    database_url = bench_database_url(server_url, name)
+    print(f"Database: {name} (recreated) on {urlsplit(server_url).hostname}")
+    recreate_database(database_url)
+    os.environ.update(child_environment(database_url))
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return database_url
+
+
 class Standin:
     """A stand-in in its own process (its own core; not in the measured process's RSS)."""
 
@@ -283,18 +301,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not server_url.startswith(("postgres://", "postgresql://")):
         print("The benchmark needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
         return 2
-    database_url = bench_database_url(server_url)
-    print(f"Database: {BENCH_DATABASE} (recreated) on {urlsplit(server_url).hostname}")
-    recreate_database(database_url)
+    database_url = django_on_fresh_database(server_url)
     environment = child_environment(database_url)
-    os.environ.update(environment)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
     from integrations.models import (
         AuthType,
