@@ -24,6 +24,11 @@ class Command(BaseCommand):
                 name = values.pop("name")
                 schedule, created = Schedule.objects.update_or_create(name=name, defaults=values)
                 verb = "created" if created else "updated"
-                self.stdout.write(
-                    f"{verb} schedule {name}: {schedule.func} every {schedule.minutes} min"
-                )
+                self.stdout.write(f"{verb} schedule {name}: {schedule.func} {_cadence(schedule)}")
+
+
+def _cadence(schedule: Schedule) -> str:
+    """'every 15 min' for minute schedules, else django-q2's own word ('Daily', 'Hourly')."""
+    if schedule.schedule_type == Schedule.MINUTES:
+        return f"every {schedule.minutes} min"
+    return schedule.get_schedule_type_display().lower()
