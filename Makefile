@@ -7,6 +7,8 @@ STANDIN_PORT ?= 8765
 WEB_PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sprintolike
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist); the suite is built to run in parallel.
+PYTEST_WORKERS ?= 2
 
 # The demo: SQLite, the django-q2 ORM broker, and PagerDuty replaced by the local stand-in.
 DEMO_ENV := DJANGO_DEBUG=1 \
@@ -50,7 +52,7 @@ browser:
 		else echo "Install Debian's chromium package (sudo apt-get install chromium) for the browser tests."; exit 1; fi; }
 
 test: install-dev browser
-	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -20,9 +20,11 @@ def console_log():
         if type(handler) is logging.StreamHandler
     )
     stream = io.StringIO()
-    previous = handler.setStream(stream)
+    # Swap the stream without flushing the old one: pytest may have closed the capture stream
+    # an earlier test's logging set-up left on the handler.
+    previous, handler.stream = handler.stream, stream
     yield stream
-    handler.setStream(previous)
+    handler.stream = previous
 
 
 def test_a_403_is_logged_as_one_line(member_client, organization, console_log):
