@@ -25,7 +25,7 @@ def test_tokens_never_appear_in_logs(caplog: pytest.LogCaptureFixture) -> None:
         mock.add(responses.GET, f"{BASE_URL}/incidents/PABC123", status=500)
         mock.add(responses.GET, f"{BASE_URL}/incidents/PABC123", json={"incident": {"id": "P"}})
         client = make_client()
-        with caplog.at_level("DEBUG", logger="integrations.pagerduty.client"):
+        with caplog.at_level("DEBUG", logger="integrations.pagerduty"):
             client.get_incident("PABC123")
     assert API_KEY not in caplog.text
     assert "GET /incidents/{id} -> 500" in caplog.text
