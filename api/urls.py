@@ -58,6 +58,8 @@ DOMAIN_API_MODULES = [
     "integrations.apis",
     "checks.apis",
     "incidents.apis",
+    "access.apis",
+    "spend.apis",
 ]
 
 org_patterns = [path("", include(module)) for module in DOMAIN_API_MODULES]

@@ -361,6 +361,9 @@ SPECTACULAR_SETTINGS = {
         "DataLossAnswerEnum": "incidents.models.DataLossAnswer",
         "StakeholderEnum": "incidents.models.Stakeholder",
         "DataKindEnum": "incidents.models.DataKind",
+        "AccessReviewStatusEnum": "access.apis.REVIEW_STATUSES",
+        "ReviewDecisionEnum": "access.models.ReviewDecision",
+        "MemberStatusEnum": "spend.selectors.MEMBER_STATUSES",
     },
 }
 

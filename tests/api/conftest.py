@@ -1,19 +1,24 @@
 """Fixtures of the API tests: an API client, tokens of each kind, and a small dataset."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from access.models import AccessReviewItem, AccountIdentity, CriticalSystem, SystemKind
 from api.models import TokenRole
 from checks.evaluation import organization_evaluate
 from integrations.models import IncidentStatus
+from spend.models import SaasService, ServiceTier, UsageMonth
+from tests.access.factories import AccessReviewFactory, ManualSystemFactory
 from tests.api.factories import ApiTokenFactory
 from tests.factories import (
     ConnectionFactory,
     OrgRoleFactory,
+    RemoteAccountFactory,
     RemoteIncidentFactory,
+    RemoteLicenseFactory,
     RemoteServiceFactory,
     StaffMemberFactory,
     SyncRunFactory,
@@ -96,8 +101,12 @@ def make_dataset(organization) -> dict:
         StaffMemberFactory(organization=organization, name="Grace Hopper"),
     ]
     sync_run = SyncRunFactory(connection=connection, status="succeeded", finished_at=now)
+    access = make_access_data(organization, connection=connection, staff=staff, now=now)
+    spend = make_spend_data(organization, connection=connection, now=now)
     organization_evaluate(organization=organization, now=now)
     return {
+        **access,
+        **spend,
         "connection": connection,
         "service": service,
         "incidents": incidents,
@@ -105,6 +114,120 @@ def make_dataset(organization) -> dict:
         "org_role": org_role,
         "sync_run": sync_run,
     }
+
+
+def make_access_data(organization, *, connection, staff, now) -> dict:
+    """PagerDuty as a critical system with accounts identified by email, by hand, not at all
+    and one removed; a system kept by hand with a review of two items (one decided)."""
+    pagerduty = CriticalSystem.objects.create(
+        organization=organization, kind=SystemKind.PAGERDUTY, name="PagerDuty"
+    )
+    license_ = RemoteLicenseFactory(connection=connection)
+    accounts = [
+        RemoteAccountFactory(  # auto: Ada's email
+            connection=connection,
+            name="Ada L.",
+            email=staff[0].email,
+            role="admin",
+            license=license_,
+            last_sign_in_at=now - timedelta(days=2),
+            on_schedule=True,
+            on_escalation_policy=False,
+        ),
+        RemoteAccountFactory(  # by hand: Grace's, another email
+            connection=connection, name="G. Hopper", email="gh@personal.example", role="user"
+        ),
+        RemoteAccountFactory(  # not identified
+            connection=connection, name="Bot", email="bot@example.com", role="observer"
+        ),
+        RemoteAccountFactory(  # removed
+            connection=connection,
+            name="Gone",
+            email="gone@example.com",
+            role="limited_user",
+            removed_at=now - timedelta(days=10),
+        ),
+    ]
+    AccountIdentity.objects.create(
+        organization=organization,
+        system=pagerduty,
+        account_key=accounts[1].external_id,
+        kind="mapped",
+        staff_member=staff[1],
+    )
+    manual_system = ManualSystemFactory(organization=organization, name="AWS")
+    review = AccessReviewFactory(system=manual_system, due_on=now.date() + timedelta(days=14))
+    items = [
+        AccessReviewItem.objects.create(
+            organization=organization,
+            review=review,
+            account_key=staff[0].email,
+            account_name="Ada",
+            email=staff[0].email,
+            identification="auto",
+            staff_member=staff[0],
+            staff_name=staff[0].name,
+            staff_status="active",
+            suggested_decision="keep",
+            decision="keep",
+            decided_at=now,
+        ),
+        AccessReviewItem.objects.create(
+            organization=organization,
+            review=review,
+            account_key="old@example.com",
+            email="old@example.com",
+            identification="not_identified",
+            suggested_decision="revoke",
+            decision="revoke",
+            decided_at=now,
+            follow_up="open",
+        ),
+    ]
+    return {
+        "pagerduty_system": pagerduty,
+        "accounts": accounts,
+        "manual_system": manual_system,
+        "review": review,
+        "review_items": items,
+    }
+
+
+def make_spend_data(organization, *, connection, now) -> dict:
+    """The integrated PagerDuty service (a priced tier, three months of usage, one without
+    notifications) and one kept by hand."""
+    pagerduty = SaasService.objects.create(
+        organization=organization, catalog_key="pagerduty", name="PagerDuty", connection=connection
+    )
+    ServiceTier.objects.create(
+        organization=organization,
+        service=pagerduty,
+        name="Business (Full User)",
+        role_group="FullUser",
+        price_per_seat_cents=4100,
+        seats_bought=10,
+    )
+    months = [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
+    for index, month in enumerate(months):
+        UsageMonth.objects.create(
+            organization=organization,
+            service=pagerduty,
+            month=month,
+            incidents=3 + index,
+            alerts=10 + index,
+            billable_alerts=index,
+            notifications=None if index == 0 else 5,
+            peak_seats=4,
+        )
+    manual = SaasService.objects.create(organization=organization, name="Slack")
+    ServiceTier.objects.create(
+        organization=organization,
+        service=manual,
+        name="Pro",
+        price_per_seat_cents=800,
+        seats_used_manual=12,
+    )
+    return {"saas_service": pagerduty, "manual_service": manual}
 
 
 @pytest.fixture

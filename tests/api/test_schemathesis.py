@@ -67,6 +67,10 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
                 "staff_id": [person.pk for person in data["staff"]] + [987654],
                 "connection_id": [data["connection"].pk, 987654],
                 "special_case_id": [special_case.pk, 987654],
+                "account_id": [account.pk for account in data["accounts"]] + [987654],
+                "system_id": [data["pagerduty_system"].pk, data["manual_system"].pk, 987654],
+                "review_id": [data["review"].pk, 987654],
+                "service_id": [data["saas_service"].pk, data["manual_service"].pk, 987654],
                 "check_code": ["incident_closed_within_sla", "incident_data_loss_recorded", "nope"],
             },
         )
