@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 
 from tenants.models import Organization
 
@@ -43,7 +42,8 @@ class SetupStep:
 @dataclass(frozen=True)
 class RenderedPanel:
     code: str
-    html: str
+    template: str
+    context: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -88,14 +88,15 @@ def unregister_setup_step(code: str) -> None:
 
 
 def dashboard_panels(request: HttpRequest) -> list[RenderedPanel]:
-    """The visible panels rendered with the request's context processors (current_org, can),
-    in order; a panel whose context is None is hidden."""
+    """The visible panels in order, each with its context (a panel whose context is None is
+    hidden); the page renders them with `{% dashboard_panel panel %}`."""
     rendered = []
     for panel in sorted(_PANELS.values(), key=lambda panel: (panel.order, panel.code)):
         context = panel.context(request)
         if context is not None:
-            html = render_to_string(panel.template, context, request=request)
-            rendered.append(RenderedPanel(code=panel.code, html=html))
+            rendered.append(
+                RenderedPanel(code=panel.code, template=panel.template, context=context)
+            )
     return rendered
 
 
