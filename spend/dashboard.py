@@ -47,7 +47,15 @@ def spend_headline_context(request: HttpRequest) -> dict[str, Any] | None:
         "monthly_cents": sum(row.monthly_spend_cents for row in rows),
         "service_count": len(rows),
         "unpriced": [row.service for row in rows if not row.priced],
-        "saving_cents": open_saving_cents(organization=organization),
+        # As the Insights pages count it: seats bought beyond those in use, plus the accounts
+        # the insights named at the last refresh (after each sync).
+        "saving_cents": open_saving_cents(organization=organization)
+        + sum(
+            tier.unused_seats * (tier.price_per_seat_cents or 0)
+            for row in rows
+            for tier in row.tiers
+        ),
+        "insights_service": rows[0].service if len(rows) == 1 else None,
         "renewals": [row.service for row in rows if row.renewal_due],
     }
 

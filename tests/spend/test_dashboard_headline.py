@@ -39,10 +39,13 @@ def test_the_headline_shows_spend_saving_and_renewal(owner_client, organization)
     )
     SaasService.objects.create(organization=organization, name="Figma")
     panel = _panel(owner_client, organization)
-    assert "$60.00" in panel and "a month on 2 services" in panel
+    assert "No saving found" in panel
+    ServiceTier.objects.filter(service=service).update(seats_bought=6)  # two unused seats
+    panel = _panel(owner_client, organization)
+    assert "$30.00" in panel and "potential saving a month" in panel
+    assert "$90.00" in panel and "a month on 2 services" in panel  # six seats bought
     assert "Zoom renews on" in panel
     assert "Not priced yet" not in panel  # Figma has no tier: nothing to price
-    assert "No saving found" in panel
     assert reverse("spend:service_list", args=[organization.slug]) in panel
 
 
