@@ -37,6 +37,18 @@ class AccessConfig(AppConfig):
             check_register(check)
         register_after_sync_task("access.tasks.verify_follow_ups_after_sync")
         register_staff_changed_listener(_evaluate_after_staff_changed)
+
+        from access.dashboard import access_configured, access_url
+        from tenants.dashboard import register_setup_step
+
+        register_setup_step(
+            "configure_access",
+            order=40,
+            title="Configure access",
+            hint="Add PagerDuty as a critical system and say who may hold which access.",
+            done=access_configured,
+            url=access_url,
+        )
         post_delete.connect(
             evidence_file_delete_on_commit,
             sender=AccessReview,

@@ -22,3 +22,13 @@ class ChecksConfig(AppConfig):
             dispatch_uid="special-case-evidence",
         )
         register_after_sync_task("checks.tasks.evaluate_organization_after_sync")
+
+        from checks.dashboard import posture_context
+        from tenants.dashboard import register_dashboard_panel
+
+        register_dashboard_panel(
+            "checks_posture",
+            order=10,
+            template="checks/dashboard_posture.html",
+            context=posture_context,
+        )

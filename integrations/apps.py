@@ -10,3 +10,21 @@ class IntegrationsConfig(AppConfig):
         from integrations.providers import register_provider
 
         register_provider(PAGERDUTY)
+
+        from integrations.dashboard import connect_url, pagerduty_connected, sync_state_context
+        from tenants.dashboard import register_dashboard_panel, register_setup_step
+
+        register_dashboard_panel(
+            "integrations_sync",
+            order=20,
+            template="integrations/dashboard_sync.html",
+            context=sync_state_context,
+        )
+        register_setup_step(
+            "connect_pagerduty",
+            order=10,
+            title="Connect PagerDuty",
+            hint="Sprintolike reads incidents, users and licenses from your PagerDuty account.",
+            done=pagerduty_connected,
+            url=connect_url,
+        )

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db.models import Case, Count, Q, Value, When
+from django.db.models import Case, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +18,7 @@ from tenants import services
 from tenants import staff_import as staff_csv
 from tenants.access import get_in_org, org_view
 from tenants.audit import audit_entries, audit_log_csv_rows
+from tenants.dashboard import dashboard_panels, setup_checklist
 from tenants.forms import (
     AuditLogFilterForm,
     InvitationForm,
@@ -29,7 +30,7 @@ from tenants.forms import (
     StaffImportForm,
     StaffMemberForm,
 )
-from tenants.models import Invitation, Membership, OrgRole, Role, StaffMember, StaffStatus
+from tenants.models import Invitation, Membership, OrgRole, Role, StaffMember
 from tenants.permissions import Action
 from tenants.selectors import (
     audit_action_choices,
@@ -123,19 +124,19 @@ def invitation_accept_signed_in(request: HttpRequest, invitation_id: int) -> Htt
 
 @org_view(Action.VIEW)
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The organisation's posture: setup checklist, then the panels the apps registered
+    (tenants.dashboard), then recent activity."""
     organization = request.organization
     request.session["last_org_slug"] = organization.slug
-    staff_counts = organization.staff_members.aggregate(
-        active=Count("id", filter=Q(status=StaffStatus.ACTIVE)),
-        offboarded=Count("id", filter=Q(status=StaffStatus.OFFBOARDED)),
-    )
+    checklist = setup_checklist(organization)
     return render(
         request,
         "tenants/dashboard.html",
         {
-            "staff_counts": staff_counts,
-            "member_count": organization.memberships.count(),
-            "recent_entries": audit_entries(audit_event_list(organization=organization)[:8]),
+            "checklist": checklist,
+            "checklist_done": sum(1 for state in checklist if state.done),
+            "panels": dashboard_panels(request),
+            "recent_entries": audit_entries(audit_event_list(organization=organization)[:6]),
             "pending_invitations": invitation_pending_list_for_user(user=request.user),
         },
     )
