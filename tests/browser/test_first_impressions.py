@@ -167,6 +167,7 @@ def test_sync_progress_without_javascript_has_a_refresh_link(
     page.fill("input[name=login]", "owner@example.com")
     page.fill("input[name=password]", TEST_PASSWORD)
     page.click("form button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
     page.goto(
         f"{live_server.url}/o/{organization.slug}/settings/integrations/connections/{connection.pk}/"
     )
