@@ -1,4 +1,8 @@
-"""The four access checks, registered with the engine in `AccessConfig.ready()`.
+"""The access checks, registered with the engine in `AccessConfig.ready()`: three over
+PagerDuty (offboarding, identification, valid access), identification and valid access again
+over the accounts of the systems kept by hand (a check has one entity kind: their accounts are
+`system_account`s, not PagerDuty `account`s; the same rule functions judge both), and the
+periodic review of every critical system.
 
 Each streams one annotated query (identification is computed in SQL, see `access.accounts`)
 and judges rows with the pure rules of `access.rules`, so the checks, the pages and the CSVs
