@@ -54,7 +54,7 @@ def test_manual_system_summary_shows_its_checks_and_a_mapping_by_hand_passes(
     page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("link", name="Staff access").click()
-    page.click("text=r.sre@personal.example")
+    page.get_by_role("link", name="Ria (old address)").click()
     page.wait_for_url(re.compile(r"/manual-accounts/\d+/$"))
     page.get_by_label("Staff member").select_option(str(ria.pk))
     page.get_by_role("button", name=re.compile("^Map")).click()
