@@ -369,3 +369,18 @@ def test_offboarded_tab_of_a_manual_system_lists_leavers_with_live_accounts(
     assert response.status_code == 200
     [row] = [row for row in response.context["rows"] if row.staff_member.name == "Lee"]
     assert row.deprovisioning == "Active"
+
+
+def test_monitoring_lists_the_failing_manual_accounts_with_their_page(
+    admin_client, organization, vault, make_manual, evaluate
+):
+    account = make_manual(email="who@example.net", name="Who")
+    evaluate()
+    slug = organization.slug
+    page = admin_client.get(reverse("checks:check_detail", args=[slug, IDENTIFIED]))
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert reverse("access:system_account_detail", args=[slug, account.pk]) in content
+    assert "who@example.net · Vault" in content
+    monitoring = admin_client.get(reverse("checks:monitoring", args=[slug])).content.decode()
+    assert "Systems kept by hand" in monitoring
