@@ -128,22 +128,11 @@ def account_key_of(account: RemoteAccount | ManualAccount) -> str:
     return account.external_id if isinstance(account, RemoteAccount) else account.email
 
 
-class IdentityIndex:
-    """Who each account belongs to, for work over every account at once (checks, summary,
-    reviews, exports): three small queries load the decisions by hand, the staff emails and
-    alternate emails, and the staff facts; each account is then resolved with
-    `rules.identification_of` by dictionary lookups. The pages' filters use the same rule in SQL
-    (`annotate_identity`)."""
+class StaffDirectory:
+    """The organisation's staff emails, alternate emails and facts (two queries), shared by
+    the identity indexes of every system of one evaluation."""
 
-    def __init__(self, *, system: CriticalSystem, on: date | None = None) -> None:
-        on = on or timezone.now().date()
-        organization_id = system.organization_id
-        self.identities: dict[str, tuple[str, int | None]] = {
-            key: (kind, staff_id)
-            for key, kind, staff_id in AccountIdentity.objects.filter(
-                Q(expires_on__isnull=True) | Q(expires_on__gte=on), system_id=system.pk
-            ).values_list("account_key", "kind", "staff_member_id")
-        }
+    def __init__(self, *, organization_id: int) -> None:
         self.staff_by_email: dict[str, int] = dict(
             StaffMember.objects.filter(organization_id=organization_id).values_list("email", "pk")
         )
@@ -158,6 +147,39 @@ class IdentityIndex:
             ).values_list("pk", "status", "org_role_id", "org_role__name")
         }
 
+
+def _live_identities(*, system_ids, on: date):
+    return AccountIdentity.objects.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=on), system_id__in=system_ids
+    ).values_list("system_id", "account_key", "kind", "staff_member_id")
+
+
+class IdentityIndex:
+    """Who each account belongs to, for work over every account at once (checks, summary,
+    reviews, exports): three small queries load the decisions by hand, the staff emails and
+    alternate emails, and the staff facts; each account is then resolved with
+    `rules.identification_of` by dictionary lookups. The pages' filters use the same rule in SQL
+    (`annotate_identity`)."""
+
+    def __init__(
+        self,
+        *,
+        system: CriticalSystem,
+        on: date | None = None,
+        directory: StaffDirectory | None = None,
+        identities: dict[str, tuple[str, int | None]] | None = None,
+    ) -> None:
+        on = on or timezone.now().date()
+        if identities is None:
+            identities = {
+                key: (kind, staff_id)
+                for _, key, kind, staff_id in _live_identities(system_ids=[system.pk], on=on)
+            }
+        self.identities = identities
+        directory = directory or StaffDirectory(organization_id=system.organization_id)
+        self.staff_by_email = directory.staff_by_email
+        self.staff = directory.staff
+
     def identify(self, *, key: str, email: str) -> tuple[Identification, int | None]:
         from access.rules import identification_of
 
@@ -171,6 +193,35 @@ class IdentityIndex:
     def staff_facts(self, staff_id: int | None) -> tuple[str, int | None, str]:
         """(status, org role id, org role name) of a staff member; blanks for none."""
         return self.staff.get(staff_id, ("", None, "")) if staff_id else ("", None, "")
+
+
+def identity_indexes(*, systems: list[CriticalSystem], on: date) -> dict[int, IdentityIndex]:
+    """{system id: its index} for several systems of one organisation: three queries in all."""
+    if not systems:
+        return {}
+    directory = StaffDirectory(organization_id=systems[0].organization_id)
+    identities: dict[int, dict[str, tuple[str, int | None]]] = {s.pk: {} for s in systems}
+    for system_id, key, kind, staff_id in _live_identities(system_ids=list(identities), on=on):
+        identities[system_id][key] = (kind, staff_id)
+    return {
+        system.pk: IdentityIndex(
+            system=system, on=on, directory=directory, identities=identities[system.pk]
+        )
+        for system in systems
+    }
+
+
+def manual_account_rows(*, systems: list[CriticalSystem], entity_ids=None):
+    """Plain rows of the accounts of systems kept by hand (all live), by ascending primary key
+    (streamed)."""
+    queryset = ManualAccount.objects.filter(system__in=[system.pk for system in systems])
+    if entity_ids is not None:
+        queryset = queryset.filter(pk__in=entity_ids)
+    return (
+        queryset.order_by("pk")
+        .values_list("pk", "system_id", "name", "email", "role", named=True)
+        .iterator(chunk_size=2000)
+    )
 
 
 def live_pagerduty_rows(*, system: CriticalSystem, entity_ids=None):

@@ -10,14 +10,14 @@ def _evaluate_after_staff_changed(organization_id: int) -> None:
 
 class AccessConfig(AppConfig):
     """Access management (Data Library > Access): critical systems, valid access, identities,
-    access reviews and the four access checks."""
+    access reviews and the access checks."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "access"
     verbose_name = "Access"
 
     def ready(self) -> None:
-        """Register the `account`, `staff` and `system` kinds, the access checks, and the
+        """Register the `account`, `system_account`, `staff` and `system` kinds, the access checks, and the
         after-sync task that verifies review follow-ups (the engine evaluates the checks
         after every sync by itself)."""
         from django.db.models.signals import post_delete

@@ -1,4 +1,8 @@
-"""The four access checks, registered with the engine in `AccessConfig.ready()`.
+"""The access checks, registered with the engine in `AccessConfig.ready()`: three over
+PagerDuty (offboarding, identification, valid access), identification and valid access again
+over the accounts of the systems kept by hand (a check has one entity kind: their accounts are
+`system_account`s, not PagerDuty `account`s; the same rule functions judge both), and the
+periodic review of every critical system.
 
 Each streams one annotated query (identification is computed in SQL, see `access.accounts`)
 and judges rows with the pure rules of `access.rules`, so the checks, the pages and the CSVs
@@ -11,7 +15,12 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from access.accounts import IdentityIndex, live_pagerduty_rows
+from access.accounts import (
+    IdentityIndex,
+    identity_indexes,
+    live_pagerduty_rows,
+    manual_account_rows,
+)
 from access.models import AccessReview, CriticalSystem, RoleAllowance, SystemKind, ValidAccessMode
 from access.rules import (
     Identification,
@@ -27,6 +36,7 @@ from tenants.models import StaffMember, StaffStatus
 ACCOUNT = "account"
 STAFF = "staff"
 SYSTEM = "system"
+SYSTEM_ACCOUNT = "system_account"
 STREAM_CHUNK_SIZE = 2000
 DETAIL_MAX_LENGTH = 500
 LABEL_MAX_LENGTH = 300
@@ -45,6 +55,18 @@ def pagerduty_system_lookup(organization) -> CriticalSystem | None:
     return CriticalSystem.objects.filter(
         organization=organization, kind=SystemKind.PAGERDUTY
     ).first()
+
+
+def manual_systems(context: EvaluationContext) -> list[CriticalSystem]:
+    """The organisation's critical systems kept by hand, by ascending id."""
+    return context.cached(
+        "access_manual_systems",
+        lambda: list(
+            CriticalSystem.objects.filter(
+                organization=context.organization, kind=SystemKind.MANUAL
+            ).order_by("pk")
+        ),
+    )
 
 
 def allowances_of(system: CriticalSystem) -> dict[int, str]:
@@ -78,6 +100,16 @@ def pagerduty_access_checks_apply(context: EvaluationContext) -> Applicability:
     return True, ""
 
 
+def manual_access_checks_apply(context: EvaluationContext) -> Applicability:
+    """The account checks of systems kept by hand need at least one such critical system."""
+    if not manual_systems(context):
+        return False, (
+            "No critical system is kept by hand; add one in Data Library > Access and import its "
+            "accounts from a CSV to check who holds an account."
+        )
+    return True, ""
+
+
 def review_check_applies(context: EvaluationContext) -> Applicability:
     systems = CriticalSystem.objects.filter(organization=context.organization)
     if not systems.exists():
@@ -101,6 +133,8 @@ class AccountRow:
     staff_status: str
     staff_org_role_id: int | None
     staff_org_role_name: str
+    system_id: int | None = None
+    system_name: str = ""
 
 
 def identity_index(context: EvaluationContext, system: CriticalSystem) -> IdentityIndex:
@@ -129,19 +163,40 @@ def _accounts(context: EvaluationContext, system: CriticalSystem) -> Iterator[Ac
         )
 
 
+def _manual_accounts(
+    context: EvaluationContext, systems: list[CriticalSystem]
+) -> Iterator[AccountRow]:
+    """Accounts of every system kept by hand (all live): one streamed query plus one index
+    for all the systems (three queries). Their roles are free text, not PagerDuty roles, so
+    they carry none for the validity rule (no PagerDuty role limit applies to them)."""
+    indexes = identity_indexes(systems=systems, on=context.now.date())
+    names = {system.pk: system.name for system in systems}
+    for row in manual_account_rows(systems=systems, entity_ids=context.entity_ids):
+        index = indexes[row.system_id]
+        identification, staff_id = index.identify(key=row.email, email=row.email)
+        status, org_role_id, org_role_name = index.staff_facts(staff_id)
+        yield AccountRow(
+            row.pk, "", row.name, row.email, "", identification, staff_id, status, org_role_id,
+            org_role_name, row.system_id, names[row.system_id],
+        )  # fmt: skip
+
+
 def _account_outcome(row, **fields) -> EntityOutcome:
+    extra = {"email": row.email}
+    if row.system_name:
+        extra["system"] = row.system_name
     return EntityOutcome(
         entity_id=row.pk,
         external_id=row.external_id,
         label=(row.name or row.email)[:LABEL_MAX_LENGTH],
-        extra={"email": row.email},
+        extra=extra,
         **fields,
     )
 
 
-def evaluate_account_identified(context: EvaluationContext) -> Iterator[EntityOutcome]:
-    system = pagerduty_system(context)
-    for row in _accounts(context, system):
+def identified_outcomes(rows: Iterator[AccountRow]) -> Iterator[EntityOutcome]:
+    """User should be identified: failing while an account is not identified."""
+    for row in rows:
         if row.identification == Identification.NOT_IDENTIFIED:
             yield _account_outcome(
                 row,
@@ -154,16 +209,25 @@ def evaluate_account_identified(context: EvaluationContext) -> Iterator[EntityOu
             )
 
 
-def evaluate_account_access_valid(context: EvaluationContext) -> Iterator[EntityOutcome]:
-    """Accounts of active staff only: marks and leavers are the other checks' business."""
-    system = pagerduty_system(context)
-    role_based = system.valid_access_mode == ValidAccessMode.ROLE_BASED
-    allowances = allowances_of(system) if role_based else {}
-    for row in _accounts(context, system):
+def evaluate_account_identified(context: EvaluationContext) -> Iterator[EntityOutcome]:
+    return identified_outcomes(_accounts(context, pagerduty_system(context)))
+
+
+def evaluate_system_account_identified(context: EvaluationContext) -> Iterator[EntityOutcome]:
+    return identified_outcomes(_manual_accounts(context, manual_systems(context)))
+
+
+def valid_access_outcomes(
+    rows: Iterator[AccountRow], policies: dict[int | None, tuple[bool, dict[int, str]]]
+) -> Iterator[EntityOutcome]:
+    """User access should be valid, for accounts of active staff only (marks and leavers are
+    the other checks' business). `policies`: {system id: (role based, allowances)}."""
+    for row in rows:
         if row.identification not in (Identification.AUTO, Identification.MANUAL):
             continue
         if row.staff_status != StaffStatus.ACTIVE:
             continue
+        role_based, allowances = policies[row.system_id]
         verdict = access_validity(
             role_based=role_based,
             allowances=allowances,
@@ -174,6 +238,30 @@ def evaluate_account_access_valid(context: EvaluationContext) -> Iterator[Entity
         yield _account_outcome(
             row, status=verdict.status, detail=verdict.detail[:DETAIL_MAX_LENGTH]
         )
+
+
+def _policy(system: CriticalSystem, allowances: dict[int, str]) -> tuple[bool, dict[int, str]]:
+    role_based = system.valid_access_mode == ValidAccessMode.ROLE_BASED
+    return role_based, (allowances if role_based else {})
+
+
+def evaluate_account_access_valid(context: EvaluationContext) -> Iterator[EntityOutcome]:
+    system = pagerduty_system(context)
+    policies = {None: _policy(system, allowances_of(system))}
+    return valid_access_outcomes(_accounts(context, system), policies)
+
+
+def evaluate_system_account_access_valid(
+    context: EvaluationContext,
+) -> Iterator[EntityOutcome]:
+    systems = manual_systems(context)
+    allowances: dict[int, dict[int, str]] = {system.pk: {} for system in systems}
+    for system_id, org_role_id, max_role in RoleAllowance.objects.filter(
+        system__in=list(allowances)
+    ).values_list("system_id", "org_role_id", "max_role"):
+        allowances[system_id][org_role_id] = max_role
+    policies = {system.pk: _policy(system, allowances[system.pk]) for system in systems}
+    return valid_access_outcomes(_manual_accounts(context, systems), policies)
 
 
 def live_accounts_by_staff(context: EvaluationContext, system: CriticalSystem) -> Counter:
@@ -321,9 +409,54 @@ PERIODIC_REVIEW = Check(
     evaluate=evaluate_periodic_review,
 )
 
+MANUAL_SYSTEMS = "Systems kept by hand"
+
+SYSTEM_ACCOUNT_IDENTIFIED = Check(
+    code="access_system_account_identified",
+    title="User should be identified",
+    system=MANUAL_SYSTEMS,
+    category=CATEGORY,
+    entity_type=SYSTEM_ACCOUNT,
+    description=(
+        "Every account of a critical system kept by hand belongs to a staff member (matched by "
+        "email or alternate email, or mapped by hand) or is marked as not a staff account with "
+        "a reason."
+    ),
+    how_to_fix=(
+        "On Data Library > Access > the system > Staff access, map the account to a staff "
+        "member, add the address as the person's alternate email, or mark it not a staff account."
+    ),
+    applies=manual_access_checks_apply,
+    evaluate=evaluate_system_account_identified,
+)
+
+SYSTEM_ACCOUNT_ACCESS_VALID = Check(
+    code="access_system_account_valid",
+    title="User access to critical system should be valid",
+    system=MANUAL_SYSTEMS,
+    category=CATEGORY,
+    entity_type=SYSTEM_ACCOUNT,
+    description=(
+        "Every account of an active staff member in a critical system kept by hand is allowed "
+        "by that system's valid access: any active staff member (all staff), or an allowed org "
+        "role (role-based)."
+    ),
+    how_to_fix=(
+        "Remove the account in the system and import its accounts again, or, if the access is "
+        "right, allow the org role on the system's Configure page."
+    ),
+    applies=manual_access_checks_apply,
+    evaluate=evaluate_system_account_access_valid,
+)
+
+PAGERDUTY_CHECKS = (OFFBOARDED_ACCESS_REMOVED, ACCOUNT_IDENTIFIED, ACCOUNT_ACCESS_VALID)
+MANUAL_SYSTEM_CHECKS = (SYSTEM_ACCOUNT_IDENTIFIED, SYSTEM_ACCOUNT_ACCESS_VALID)
+
 ACCESS_CHECKS = (
     OFFBOARDED_ACCESS_REMOVED,
     ACCOUNT_IDENTIFIED,
     ACCOUNT_ACCESS_VALID,
+    SYSTEM_ACCOUNT_IDENTIFIED,
+    SYSTEM_ACCOUNT_ACCESS_VALID,
     PERIODIC_REVIEW,
 )

@@ -1,4 +1,4 @@
-"""The `account`, `staff` and `system` entity kinds: their pages and evidence columns."""
+"""The `account`, `system_account`, `staff` and `system` entity kinds: their pages and evidence columns."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
-from access.accounts import pagerduty_accounts, resolved_accounts
-from access.checks import ACCOUNT, STAFF, SYSTEM
-from access.models import AccessReview, CriticalSystem, SystemKind
+from access.accounts import identity_indexes, pagerduty_accounts, resolved_accounts
+from access.checks import ACCOUNT, STAFF, SYSTEM, SYSTEM_ACCOUNT
+from access.models import AccessReview, CriticalSystem, ManualAccount, SystemKind
 from access.rules import Identification, time_to_revoke
 from checks.entity_kinds import EntityKind
 from checks.evidence import iso
@@ -28,6 +29,16 @@ ACCOUNT_COLUMNS = (
     "org_role",
     "last_sign_in_at",
     "removed_at",
+)
+SYSTEM_ACCOUNT_COLUMNS = (
+    "system",
+    "email",
+    "role",
+    "identification",
+    "staff_member",
+    "staff_status",
+    "org_role",
+    "imported_at",
 )
 STAFF_COLUMNS = ("staff_email", "org_role", "last_working_day", "live_accounts", "time_to_revoke")
 SYSTEM_COLUMNS = ("system_kind", "owner", "valid_access", "last_review_completed_at")
@@ -64,6 +75,43 @@ def account_evidence_values(
         }
         for account in rows
     }
+
+
+def system_account_evidence_values(
+    *, organization: Organization, results: Sequence[CheckResult]
+) -> dict[int, dict[str, Any]]:
+    """Accounts of systems kept by hand: five queries per chunk (accounts, systems, index)."""
+    accounts = list(
+        ManualAccount.objects.filter(
+            organization=organization, pk__in=[result.entity_id for result in results]
+        ).values_list("pk", "system_id", "email", "role", "imported_at", named=True)
+    )
+    systems = list(
+        CriticalSystem.objects.filter(
+            organization=organization, pk__in={account.system_id for account in accounts}
+        )
+    )
+    names = {system.pk: system.name for system in systems}
+    indexes = identity_indexes(systems=systems, on=timezone.now().date())
+    staff_names = dict(
+        StaffMember.objects.filter(organization=organization).values_list("pk", "name")
+    )
+    values = {}
+    for account in accounts:
+        index = indexes[account.system_id]
+        identification, staff_id = index.identify(key=account.email, email=account.email)
+        status, _, org_role_name = index.staff_facts(staff_id)
+        values[account.pk] = {
+            "system": names[account.system_id],
+            "email": account.email,
+            "role": account.role,
+            "identification": identification.label,
+            "staff_member": staff_names.get(staff_id, "") if staff_id else "",
+            "staff_status": status,
+            "org_role": org_role_name,
+            "imported_at": iso(account.imported_at),
+        }
+    return values
 
 
 def staff_evidence_values(
@@ -142,6 +190,28 @@ ACCOUNT_KIND = EntityKind(
     subtitle_of=lambda result: (result.entity_extra or {}).get("email", ""),
 )
 
+SYSTEM_ACCOUNT_KIND = EntityKind(
+    code=SYSTEM_ACCOUNT,
+    label="Account",
+    detail_url=lambda org_slug, entity_id: reverse(
+        "access:system_account_detail", args=[org_slug, entity_id]
+    ),
+    evidence_columns=SYSTEM_ACCOUNT_COLUMNS,
+    evidence_values=system_account_evidence_values,
+    report_fields=lambda result: {
+        "name": result.entity_label,
+        "system": (result.entity_extra or {}).get("system", ""),
+    },
+    subtitle_of=lambda result: " · ".join(
+        value
+        for value in (
+            (result.entity_extra or {}).get("email", ""),
+            (result.entity_extra or {}).get("system", ""),
+        )
+        if value
+    ),
+)
+
 STAFF_KIND = EntityKind(
     code=STAFF,
     label="Staff member",
@@ -165,4 +235,4 @@ SYSTEM_KIND = EntityKind(
     report_fields=lambda result: {"system_id": result.entity_id, "name": result.entity_label},
 )
 
-ACCESS_KINDS = (ACCOUNT_KIND, STAFF_KIND, SYSTEM_KIND)
+ACCESS_KINDS = (ACCOUNT_KIND, SYSTEM_ACCOUNT_KIND, STAFF_KIND, SYSTEM_KIND)

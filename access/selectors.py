@@ -11,12 +11,22 @@ from typing import Any
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
 
 from access.accounts import access_connections, system_accounts
-from access.checks import ACCESS_CHECKS, ACCOUNT, PERIODIC_REVIEW, STAFF, SYSTEM, allowances_of
+from access.checks import (
+    ACCOUNT,
+    MANUAL_SYSTEM_CHECKS,
+    PAGERDUTY_CHECKS,
+    PERIODIC_REVIEW,
+    STAFF,
+    SYSTEM,
+    SYSTEM_ACCOUNT,
+    allowances_of,
+)
 from access.forms import SORTS
 from access.models import (
     AccessReview,
     AccessReviewItem,
     CriticalSystem,
+    ManualAccount,
     ReviewChange,
     ValidAccessMode,
 )
@@ -67,10 +77,10 @@ def access_policy(system: CriticalSystem) -> AccessPolicy:
 
 
 def _with_check_status(queryset: QuerySet, system: CriticalSystem) -> QuerySet:
-    if not system.is_pagerduty:
-        return queryset.annotate(check_status=Value("not_evaluated", output_field=CharField()))
     results = CheckResult.objects.filter(
-        organization_id=system.organization_id, entity_type=ACCOUNT, entity_id=OuterRef("pk")
+        organization_id=system.organization_id,
+        entity_type=ACCOUNT if system.is_pagerduty else SYSTEM_ACCOUNT,
+        entity_id=OuterRef("pk"),
     )
     return queryset.annotate(
         check_status=Case(
@@ -201,8 +211,60 @@ def system_summary(*, system: CriticalSystem) -> SystemSummary:
     )
 
 
+@dataclass
+class SystemCheckCounts:
+    """One check's status and counts over one system's entities (a Summary tab row)."""
+
+    status: str
+    failing_count: int
+    due_count: int
+    passing_count: int
+    detail: str = ""
+
+
+def _system_account_counts(
+    *, system: CriticalSystem, summaries: dict[str, Any]
+) -> dict[str, SystemCheckCounts]:
+    """The manual-system checks counted over this system's accounts only (one query): the
+    checks judge every system kept by hand at once, the tab shows this one's share."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for code, status, number in (
+        CheckResult.objects.filter(
+            organization_id=system.organization_id,
+            entity_type=SYSTEM_ACCOUNT,
+            check_code__in=[check.code for check in MANUAL_SYSTEM_CHECKS],
+            entity_id__in=ManualAccount.objects.filter(system=system).values("pk"),
+        )
+        .values_list("check_code", "status")
+        .annotate(number=Count("pk"))
+    ):
+        counts[code][status] = number
+    rows = {}
+    for check in MANUAL_SYSTEM_CHECKS:
+        mine = counts.get(check.code, {})
+        summary = summaries.get(check.code)
+        if summary is None or summary.status == CheckStatus.NOT_APPLICABLE:
+            status = summary.status if summary else "not_evaluated"
+        elif mine.get(CheckStatus.FAILING):
+            status = CheckStatus.FAILING
+        elif mine.get(CheckStatus.DUE):
+            status = CheckStatus.DUE
+        else:
+            status = CheckStatus.PASSING
+        rows[check.code] = SystemCheckCounts(
+            status=status,
+            failing_count=mine.get(CheckStatus.FAILING, 0),
+            due_count=mine.get(CheckStatus.DUE, 0),
+            passing_count=mine.get(CheckStatus.PASSING, 0),
+            detail=summary.detail if summary else "",
+        )
+    return rows
+
+
 def system_checks(*, system: CriticalSystem) -> list[tuple[Any, Any, Any]]:
-    """(check, its summary, this system's result for the review check) for the Summary tab."""
+    """(check, its counts, this system's result for the review check) for the Summary tab.
+    PagerDuty shows its checks' counts; a system kept by hand its share of the manual-system
+    checks (its own accounts)."""
     summaries = check_summary_map(organization=system.organization)
     review_result = CheckResult.objects.filter(
         organization_id=system.organization_id,
@@ -210,11 +272,12 @@ def system_checks(*, system: CriticalSystem) -> list[tuple[Any, Any, Any]]:
         entity_type=SYSTEM,
         entity_id=system.pk,
     ).first()
-    checks = ACCESS_CHECKS if system.is_pagerduty else (PERIODIC_REVIEW,)
-    return [
-        (check, summaries.get(check.code), review_result if check is PERIODIC_REVIEW else None)
-        for check in checks
-    ]
+    if system.is_pagerduty:
+        rows = [(check, summaries.get(check.code), None) for check in PAGERDUTY_CHECKS]
+    else:
+        counts = _system_account_counts(system=system, summaries=summaries)
+        rows = [(check, counts[check.code], None) for check in MANUAL_SYSTEM_CHECKS]
+    return [*rows, (PERIODIC_REVIEW, summaries.get(PERIODIC_REVIEW.code), review_result)]
 
 
 @dataclass

@@ -400,4 +400,5 @@ def manual_accounts_import(
         target=system,
         details={"imported": result.imported, "removed": result.removed},
     )
+    access_reevaluate(organization=system.organization)
     return result

@@ -25,6 +25,11 @@ urlpatterns = [
         views.manual_account_detail,
         name="manual_account_detail",
     ),
+    path(
+        "access/manual-accounts/<int:manual_account_id>/",
+        views.system_account_detail,
+        name="system_account_detail",
+    ),
     path("access/accounts/<int:account_id>/", views.account_detail, name="account_detail"),
     path("access/staff/<int:staff_id>/", views.staff_detail, name="staff_detail"),
     path("access/reviews/<int:review_id>/", review_views.review_detail, name="review_detail"),

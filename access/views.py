@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from access import selectors, services
 from access.accounts import account_key_of, pagerduty_accounts, system_accounts
-from access.checks import ACCOUNT, STAFF, pagerduty_system_lookup
+from access.checks import ACCOUNT, STAFF, SYSTEM_ACCOUNT, pagerduty_system_lookup
 from access.forms import (
     AccountFilterForm,
     ManualAccountImportForm,
@@ -27,7 +27,7 @@ from access.forms import (
     SystemSettingsForm,
     ValidAccessForm,
 )
-from access.models import CriticalSystem, SystemKind
+from access.models import CriticalSystem, ManualAccount, SystemKind
 from access.rules import Identification
 from checks import selectors as check_selectors
 from checks.registry import check_list, checks_for_entity_type
@@ -366,11 +366,10 @@ def _identity_page(
 ) -> HttpResponse:
     organization = request.organization
     is_pagerduty = system.is_pagerduty
-    results = {}
-    if is_pagerduty:
-        results = check_selectors.check_results_for_entities(
-            organization=organization, entity_type=ACCOUNT, entity_ids=[account.pk]
-        ).get(account.pk, {})
+    entity_type = ACCOUNT if is_pagerduty else SYSTEM_ACCOUNT
+    results = check_selectors.check_results_for_entities(
+        organization=organization, entity_type=entity_type, entity_ids=[account.pk]
+    ).get(account.pk, {})
     context = tab_context(
         request,
         system,
@@ -384,19 +383,15 @@ def _identity_page(
         history=RemoteAccountChange.objects.filter(account_id=account.pk).order_by("at", "pk")
         if is_pagerduty
         else [],
-        check_rows=[(check, results.get(check.code)) for check in checks_for_entity_type(ACCOUNT)]
-        if is_pagerduty
-        else [],
+        check_rows=[
+            (check, results.get(check.code)) for check in checks_for_entity_type(entity_type)
+        ],
         special_cases=check_selectors.special_case_list_for_entity(
-            organization=organization, entity_type=ACCOUNT, entity_id=account.pk
-        )
-        if is_pagerduty
-        else [],
+            organization=organization, entity_type=entity_type, entity_id=account.pk
+        ),
         result_changes=check_selectors.check_result_changes_for_entity(
-            organization=organization, entity_type=ACCOUNT, entity_id=account.pk
-        )
-        if is_pagerduty
-        else [],
+            organization=organization, entity_type=entity_type, entity_id=account.pk
+        ),
         checks_by_code={check.code: check for check in check_list()},
     )
     return render(request, "access/account_detail.html", context, status=status)
@@ -482,6 +477,17 @@ def manual_account_detail(
     if request.method == "POST":
         return _identity_post(request, system, account)
     return _identity_page(request, system, account)
+
+
+@org_view(Action.VIEW)
+def system_account_detail(request: HttpRequest, manual_account_id: int) -> HttpResponse:
+    """The page of an account of a system kept by hand, by its id alone (Monitoring's links)."""
+    account = get_in_org(
+        ManualAccount.objects, organization=request.organization, pk=manual_account_id
+    )
+    return redirect(
+        "access:manual_account_detail", request.organization.slug, account.system_id, account.pk
+    )
 
 
 @org_view(Action.VIEW)
