@@ -31,6 +31,7 @@ from incidents.scope import IncidentScope, incident_browsable_connections, incid
 from integrations.models import Connection, RemoteIncident
 from sprintolike.evidence import evidence_response
 from sprintolike.keyset import keyset_paginate, querystring_without_cursor
+from sprintolike.sorting import sorting_from_request
 from tenants.access import get_in_org, org_view
 from tenants.permissions import Action
 
@@ -50,9 +51,26 @@ def _revoked(connections: list[Connection]) -> list[Connection]:
     return [connection for connection in connections if connection.keeps_revoked_data]
 
 
+# The incident list's sortable columns. Every order ends newest first, then by primary key, so
+# keyset pages never repeat or skip a row; each has an index (see RemoteIncident.Meta).
+INCIDENT_SORT_COLUMNS = {
+    "reported": "created_at_remote",
+    "number": "number",
+    "severity": "urgency",
+    "status": "status",
+}
+
+
+def _incident_order(key: str, descending: bool) -> list[tuple[str, bool]]:
+    if key == "reported":
+        return [("created_at_remote", descending)]
+    return [(INCIDENT_SORT_COLUMNS[key], descending), ("created_at_remote", True)]
+
+
 @org_view(Action.VIEW)
 def incident_list(request: HttpRequest) -> HttpResponse:
     organization = request.organization
+    sorting = sorting_from_request(request, columns=INCIDENT_SORT_COLUMNS, default="-reported")
     scope, connections = _scope(request)
     sources = list(selectors.source_service_list(organization=organization, scope=scope))
     priorities = list(selectors.remote_priority_list(organization=organization))
@@ -65,6 +83,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             request,
             selectors.incident_list(organization=organization, scope=scope, filters=filters),
             field="created_at_remote",
+            order=_incident_order(sorting.key, sorting.descending),
         )
         rows = selectors.incident_list_rows(
             organization=organization, scope=scope, incidents=page.object_list
@@ -92,6 +111,14 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "querystring": querystring_without_cursor(request),
+            "sorting": sorting,
+            "filtered": any(
+                value
+                for name, value in request.GET.items()
+                if name not in ("sort", "after", "before")
+            ),
+            "next_label": "Older" if sorting.value == "-reported" else "Next",
+            "previous_label": "Newer" if sorting.value == "-reported" else "Previous",
         },
     )
 

@@ -84,7 +84,8 @@ def sorting_from_request(
     headers = {}
     for column in columns:
         query = request.GET.copy()
-        query.pop("page", None)
+        for name in ("page", "after", "before"):  # a new order starts at its first page
+            query.pop(name, None)
         # A click on the current column reverses it; a click on another sorts it ascending.
         query[SORT_PARAMETER] = f"-{column}" if column == key and not descending else column
         headers[column] = SortHeader(
