@@ -111,7 +111,9 @@ def _beyond(keys: Sequence[tuple[str, bool]], values: Sequence[Any], *, forward:
         later = "lt" if descending == forward else "gt"
         condition |= equal & Q(**{f"{name}__{later}": value})
         equal &= Q(**{name: value})
-    return condition
+    # The same rows, with a plain range on the leading key that lets an index seek to the cursor.
+    (name, descending), value = keys[0], values[0]
+    return Q(**{f"{name}__{'lte' if descending == forward else 'gte'}": value}) & condition
 
 
 def count_capped(
