@@ -40,7 +40,7 @@ from access.rules import (
 )
 from checks.models import CheckResult, CheckStatus
 from checks.selectors import check_summary_map
-from integrations.models import RemoteLicense, SyncRun
+from integrations.models import Connection, Purpose, RemoteLicense, SyncRun
 from integrations.pagerduty.roles import role_label
 from tenants.models import Organization, StaffMember, StaffStatus
 
@@ -378,3 +378,35 @@ def review_counts(*, review: AccessReview) -> dict[str, int]:
 
 def today_of(now: datetime) -> date:
     return now.date()
+
+
+def pagerduty_accounts_empty_reason(*, organization: Organization) -> tuple[str, str]:
+    """(title, hint) saying truly why a PagerDuty critical system has no accounts to show."""
+    connections = list(Connection.objects.filter(organization=organization))
+    serving = [c for c in connections if c.serves(Purpose.ACCESS_MANAGEMENT)]
+    if not connections:
+        return (
+            "PagerDuty is not connected",
+            "Connect PagerDuty in Settings > Integrations with access management ticked; its "
+            "accounts appear after the first sync.",
+        )
+    if not serving:
+        if any(c.has_purpose(Purpose.ACCESS_MANAGEMENT) for c in connections):
+            return (
+                "The PagerDuty connection was revoked",
+                "Connect PagerDuty again in Settings > Integrations to list its accounts.",
+            )
+        return (
+            "PagerDuty is not used for access management",
+            "The connection is used for other purposes only: tick access management on it in "
+            "Settings > Integrations.",
+        )
+    if all(c.last_synced_at is None for c in serving):
+        return (
+            "The first sync has not finished yet",
+            "Accounts appear when it completes; the connection's page shows its progress.",
+        )
+    return (
+        "PagerDuty has no users",
+        "The last sync found no users in the PagerDuty account.",
+    )

@@ -139,6 +139,10 @@ def system_accounts_tab(request: HttpRequest, system_id: int) -> HttpResponse:
         querystring=querystring_without_page(request),
         sort=request.GET.get("sort", "name"),
     )
+    if system.is_pagerduty and not page.object_list and not request.GET:
+        context["empty_title"], context["empty_hint"] = selectors.pagerduty_accounts_empty_reason(
+            organization=request.organization
+        )
     return render(request, "access/system_accounts.html", context)
 
 

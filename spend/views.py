@@ -211,7 +211,7 @@ def service_members(request: HttpRequest, service_id: int) -> HttpResponse:
         {
             "filters": filters,
             "page": page,
-            "rows": member_rows(page.object_list, now=now),
+            "rows": list(member_rows(page.object_list, now=now)),
             "querystring": querystring_without_page(request),
             "sort_links": _sort_links(request, filters.filters()),
             "counts": selectors.member_counts(service=service, now=now),

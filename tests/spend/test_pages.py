@@ -221,3 +221,21 @@ def test_a_tier_nobody_bought_is_not_created_twice(organization, pagerduty):
 
     service_tiers_sync(service=pagerduty)
     assert ServiceTier.objects.filter(service=pagerduty).count() == 2
+
+
+def test_an_empty_members_tab_says_the_first_sync_has_not_finished(
+    member_client, organization, owner
+):
+    connection = ConnectionFactory(
+        organization=organization, purposes=[Purpose.SPEND], last_synced_at=None
+    )
+    from spend.services import service_add_pagerduty
+
+    service = service_add_pagerduty(organization=organization, acting_user=owner)
+    assert service.connection == connection
+
+    members = member_client.get(url("service_members", organization, service.pk))
+    usage = member_client.get(url("service_usage", organization, service.pk))
+
+    assert "The first sync has not finished yet" in members.content.decode()
+    assert "The first sync has not finished yet" in usage.content.decode()
