@@ -44,6 +44,23 @@ def access_connections(*, organization) -> list[Connection]:
     ]
 
 
+def annotate_email_match(queryset: QuerySet, *, organization_id: int) -> QuerySet:
+    """Add `auto_staff_id`: the staff member whose email, else alternate email, equals the
+    account's `email` (both stored lower case, so the match ignores case)."""
+    by_main_email = StaffMember.objects.filter(
+        organization_id=organization_id, email=OuterRef("email")
+    ).values("pk")[:1]
+    by_alternate_email = StaffAlternateEmail.objects.filter(
+        organization_id=organization_id, email=OuterRef("email")
+    ).values("staff_member_id")[:1]
+    return queryset.annotate(
+        auto_staff_id=Coalesce(
+            Subquery(by_main_email, output_field=IntegerField()),
+            Subquery(by_alternate_email, output_field=IntegerField()),
+        )
+    )
+
+
 def annotate_identity(
     queryset: QuerySet, *, system: CriticalSystem, key_field: str, on: date | None = None
 ) -> QuerySet:
@@ -57,37 +74,35 @@ def annotate_identity(
         system_id=system.pk,
         account_key=OuterRef(key_field),
     )
-    by_main_email = StaffMember.objects.filter(
-        organization_id=organization_id, email=OuterRef("email")
-    ).values("pk")[:1]
-    by_alternate_email = StaffAlternateEmail.objects.filter(
-        organization_id=organization_id, email=OuterRef("email")
-    ).values("staff_member_id")[:1]
-    queryset = queryset.annotate(
-        identity_kind=Subquery(identity.values("kind")[:1], output_field=CharField()),
-        identity_staff_id=Subquery(
-            identity.values("staff_member_id")[:1], output_field=IntegerField()
-        ),
-        identity_reason=Subquery(identity.values("reason")[:1], output_field=CharField()),
-        identity_expires_on=Subquery(identity.values("expires_on")[:1], output_field=DateField()),
-        auto_staff_id=Coalesce(
-            Subquery(by_main_email, output_field=IntegerField()),
-            Subquery(by_alternate_email, output_field=IntegerField()),
-        ),
-    ).annotate(
-        identification=Case(
-            When(identity_kind=IdentityKind.NOT_STAFF, then=Value(Identification.NOT_STAFF.value)),
-            When(identity_kind=IdentityKind.MAPPED, then=Value(Identification.MANUAL.value)),
-            When(auto_staff_id__isnull=False, then=Value(Identification.AUTO.value)),
-            default=Value(Identification.NOT_IDENTIFIED.value),
-            output_field=CharField(),
-        ),
-        staff_id=Case(
-            When(identity_kind=IdentityKind.NOT_STAFF, then=Value(None)),
-            When(identity_kind=IdentityKind.MAPPED, then=F("identity_staff_id")),
-            default=F("auto_staff_id"),
-            output_field=IntegerField(),
-        ),
+    queryset = (
+        annotate_email_match(queryset, organization_id=organization_id)
+        .annotate(
+            identity_kind=Subquery(identity.values("kind")[:1], output_field=CharField()),
+            identity_staff_id=Subquery(
+                identity.values("staff_member_id")[:1], output_field=IntegerField()
+            ),
+            identity_reason=Subquery(identity.values("reason")[:1], output_field=CharField()),
+            identity_expires_on=Subquery(
+                identity.values("expires_on")[:1], output_field=DateField()
+            ),
+        )
+        .annotate(
+            identification=Case(
+                When(
+                    identity_kind=IdentityKind.NOT_STAFF, then=Value(Identification.NOT_STAFF.value)
+                ),
+                When(identity_kind=IdentityKind.MAPPED, then=Value(Identification.MANUAL.value)),
+                When(auto_staff_id__isnull=False, then=Value(Identification.AUTO.value)),
+                default=Value(Identification.NOT_IDENTIFIED.value),
+                output_field=CharField(),
+            ),
+            staff_id=Case(
+                When(identity_kind=IdentityKind.NOT_STAFF, then=Value(None)),
+                When(identity_kind=IdentityKind.MAPPED, then=F("identity_staff_id")),
+                default=F("auto_staff_id"),
+                output_field=IntegerField(),
+            ),
+        )
     )
     staff = StaffMember.objects.filter(pk=OuterRef("staff_id"))
     return queryset.annotate(
@@ -133,19 +148,17 @@ class StaffDirectory:
     the identity indexes of every system of one evaluation."""
 
     def __init__(self, *, organization_id: int) -> None:
-        self.staff_by_email: dict[str, int] = dict(
-            StaffMember.objects.filter(organization_id=organization_id).values_list("email", "pk")
-        )
+        self.staff_by_email: dict[str, int] = {}
+        self.staff: dict[int, tuple[str, int | None, str]] = {}
+        for pk, email, status, org_role_id, org_role_name in StaffMember.objects.filter(
+            organization_id=organization_id
+        ).values_list("pk", "email", "status", "org_role_id", "org_role__name"):
+            self.staff_by_email[email] = pk
+            self.staff[pk] = (status, org_role_id, org_role_name or "")
         for email, staff_id in StaffAlternateEmail.objects.filter(
             organization_id=organization_id
         ).values_list("email", "staff_member_id"):
             self.staff_by_email.setdefault(email, staff_id)
-        self.staff: dict[int, tuple[str, int | None, str]] = {
-            pk: (status, org_role_id, org_role_name or "")
-            for pk, status, org_role_id, org_role_name in StaffMember.objects.filter(
-                organization_id=organization_id
-            ).values_list("pk", "status", "org_role_id", "org_role__name")
-        }
 
 
 def _live_identities(*, system_ids, on: date):

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import (
-    BigIntegerField,
     Case,
     CharField,
     Count,
@@ -23,17 +22,22 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from access.accounts import IdentityIndex, annotate_identity
+from access.accounts import (
+    IdentityIndex,
+    StaffDirectory,
+    annotate_email_match,
+    annotate_identity,
+)
 from access.models import CriticalSystem, SystemKind
 from integrations.models import RemoteAccount, RemoteIncidentStatusChange
 from integrations.pagerduty.sync import mapping
 from integrations.pagerduty.sync.steps.usage import account_tier_expressions, seats_by_tier
 from spend import rules
 from spend.models import InsightFinding, SaasService, ServiceTier, SpendSettings, UsageMonth
-from tenants.models import Organization, StaffAlternateEmail, StaffMember
+from tenants.models import Organization, StaffMember
 
 RESPONSE_KINDS = (mapping.ACKNOWLEDGE_KIND, mapping.RESOLVE_KIND)
 
@@ -117,21 +121,8 @@ def member_staff_match(
         return annotate_identity(accounts, system=system, key_field="external_id").annotate(
             staff_pk=F("staff_id")
         )
-    by_alternate_email = StaffAlternateEmail.objects.filter(
-        organization=organization, email=OuterRef("email")
-    ).values("staff_member_id")[:1]
-    accounts = accounts.annotate(
-        matched_staff_id=Coalesce(
-            Subquery(
-                StaffMember.objects.filter(organization=organization, email=OuterRef("email"))
-                .order_by()
-                .values("pk")[:1]
-            ),
-            Subquery(by_alternate_email),
-            output_field=BigIntegerField(),
-        )
-    )
-    staff = StaffMember.objects.filter(pk=OuterRef("matched_staff_id")).order_by()
+    accounts = annotate_email_match(accounts, organization_id=organization.pk)
+    staff = StaffMember.objects.filter(pk=OuterRef("auto_staff_id")).order_by()
     return accounts.annotate(
         **{f"staff_{field}": Subquery(staff.values(field)[:1]) for field in fields}
     )
@@ -149,16 +140,13 @@ def member_staff_statuses(*, organization: Organization) -> Callable[[str, str],
             return index.staff_facts(staff_id)[0] or None
 
         return status_of
-    statuses = dict(
-        StaffMember.objects.filter(organization=organization)
-        .order_by()
-        .values_list("email", "status")
-    )
-    for email, status in StaffAlternateEmail.objects.filter(organization=organization).values_list(
-        "email", "staff_member__status"
-    ):
-        statuses.setdefault(email, status)
-    return lambda external_id, email: statuses.get(email)
+    directory = StaffDirectory(organization_id=organization.pk)
+
+    def status_by_email(external_id: str, email: str) -> str | None:
+        staff_id = directory.staff_by_email.get(email)
+        return directory.staff[staff_id][0] if staff_id in directory.staff else None
+
+    return status_by_email
 
 
 @dataclass(frozen=True)
