@@ -521,10 +521,6 @@ class RemoteIncident(SyncedRecord):
     def __str__(self) -> str:
         return f"#{self.number} {self.title}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_INCIDENT_STATUSES
-
 
 class RemoteIncidentStatusChange(models.Model):
     """One step of an incident's history, from PagerDuty's log entries."""
