@@ -489,7 +489,7 @@ class RemoteIncident(SyncedRecord):
             )
         ]
         # The incident list reads newest first (keyset on created_at_remote, pk), filtered by
-        # one of these; its title search uses a pg_trgm index made by migration 0003.
+        # one of these; its title search uses a pg_trgm index on UPPER(title) (migration 0006).
         indexes = [
             models.Index(
                 fields=["organization", "-created_at_remote", "-id"], name="incident_list_order"
