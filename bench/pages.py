@@ -239,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         ("Incidents: by status, reversed", incident_list, {"sort": "-status"}),
         ("Incident page", reverse("incidents:incident_detail", args=[slug, sample.pk]), {}),
         ("Monitoring", reverse("checks:monitoring", args=[slug]), {}),
+        ("Dashboard", reverse("tenants:dashboard", args=[slug]), {}),
     ]
     for check in check_list():
         pages.append(

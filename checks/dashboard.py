@@ -1,10 +1,9 @@
 """What checks puts on the organisation's dashboard: each check's posture and the failing
-entities that need action first (two queries whatever the number of entities)."""
+entities that need action first (two queries whatever the number of entities on PostgreSQL)."""
 
 from typing import Any
 
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
+from django.db import connection
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -22,28 +21,40 @@ def first_sentence(text: str) -> str:
     return head + "." if dot else text
 
 
+def _longest_failing(*, organization: Any, codes: list[str], per_check: int) -> list[CheckResult]:
+    """Each check's `per_check` longest-failing results, in one query where the database can
+    (a UNION of per-check LIMITs, each read from the status-since index: no ranking of every
+    failing row), else one small query per check."""
+    per_check_queries = [
+        CheckResult.objects.filter(
+            organization=organization, check_code=code, status=CheckStatus.FAILING
+        ).order_by("status_since", "id")[:per_check]
+        for code in codes
+    ]
+    if not per_check_queries:
+        return []
+    if connection.features.supports_slicing_ordering_in_compound:
+        first, *others = per_check_queries
+        return list(first.union(*others, all=True))
+    return [result for query in per_check_queries for result in query]
+
+
 def needs_attention(
     *, organization: Any, limit: int = NEEDS_ATTENTION_LIMIT, per_check: int = PER_CHECK
 ) -> list[dict]:
     """The failing entities that need action, grouped by check: each failing check's longest
-    failing entities (at most `per_check`, `limit` in all), so every failing check shows up.
-    One query (a window function ranks each check's results), whatever the number of
-    entities."""
+    failing entities (at most `per_check`, `limit` in all, taking each check's first before any
+    check's second), so every failing check shows up."""
     codes = [check.code for check in check_list()]
-    ranked = (
-        CheckResult.objects.filter(
-            organization=organization, status=CheckStatus.FAILING, check_code__in=codes
-        )
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("check_code")],
-                order_by=[F("status_since").asc(), F("id").asc()],
-            )
-        )
-        .filter(rank__lte=per_check)
-        .order_by("rank", "status_since", "id")[:limit]
-    )
+    rank: dict[str, int] = {}
+    ranked = []
+    for result in sorted(
+        _longest_failing(organization=organization, codes=codes, per_check=per_check),
+        key=lambda result: (result.check_code, result.status_since, result.pk),
+    ):
+        rank[result.check_code] = rank.get(result.check_code, 0) + 1
+        ranked.append((rank[result.check_code], result.status_since, result.pk, result))
+    ranked = [result for *_key, result in sorted(ranked, key=lambda item: item[:3])[:limit]]
     groups: dict[str, dict] = {}
     for result in ranked:
         check = check_get(result.check_code)

@@ -162,7 +162,12 @@ class CheckResult(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["organization", "check_code", "status"]),
+            # A check's results by status, longest in that status first (drill-downs, the
+            # dashboard's "needs attention").
+            models.Index(
+                fields=["organization", "check_code", "status", "status_since", "id"],
+                name="check_result_status_since",
+            ),
             models.Index(fields=["organization", "entity_type", "entity_id"]),
             # "Failing only" on entity lists (and due entities past their deadline).
             models.Index(

@@ -508,6 +508,16 @@ class RemoteIncident(SyncedRecord):
                 fields=["organization", "priority", "-created_at_remote"],
                 name="incident_list_priority",
             ),
+            # The list sorted by status or severity in reverse ("-status", newest first within
+            # each): the indexes above serve the ascending orders only.
+            models.Index(
+                fields=["organization", "-status", "-created_at_remote", "-id"],
+                name="incident_list_status_desc",
+            ),
+            models.Index(
+                fields=["organization", "-urgency", "-created_at_remote", "-id"],
+                name="incident_list_urgency_desc",
+            ),
             models.Index(fields=["organization", "number"], name="incident_number"),
             models.Index(Upper("external_id"), name="incident_external_id_upper"),
             models.Index(

@@ -31,4 +31,3 @@ def test_a_title_search_reads_the_trigram_index(make_incident, term):
     query_plan = plan(RemoteIncident.objects.filter(_search_condition(term)).values("pk"))
     assert "incident_title_upper_trigram" in query_plan
     assert "Seq Scan" not in query_plan
-
