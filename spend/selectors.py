@@ -321,6 +321,7 @@ def responders_since(*, connection_id: int, since: datetime) -> set[str]:
             connection_id=connection_id, at__gte=since, kind__in=RESPONSE_KINDS
         )
         .exclude(actor_external_id="")
+        .order_by()  # the model's ordering would make DISTINCT keep every change
         .values_list("actor_external_id", flat=True)
         .distinct()
     )
@@ -338,29 +339,40 @@ def member_facts(*, service: SaasService, now: datetime) -> list[rules.MemberFac
         connection_id=service.connection_id, removed_at__isnull=True
     ).annotate(**account_tier_expressions())
     staff_status_of = member_staff_statuses(organization=service.organization)
+    rows = accounts.order_by("pk").values_list(
+        "pk",
+        "external_id",
+        "email",
+        "tier_name",
+        "tier_role_group",
+        "invitation_pending",
+        "last_sign_in_at",
+        "on_schedule",
+        "on_escalation_policy",
+    )
     return [
         rules.MemberFacts(
-            account_id=row["pk"],
-            tier_name=row["tier_name"],
-            role_group=row["tier_role_group"],
-            invitation_pending=row["invitation_pending"],
-            last_sign_in_at=row["last_sign_in_at"],
-            on_schedule=row["on_schedule"],
-            on_escalation_policy=row["on_escalation_policy"],
-            staff_status=staff_status_of(row["external_id"], row["email"]),
-            responded_recently=row["external_id"] in responders,
+            account_id=pk,
+            tier_name=tier_name,
+            role_group=role_group,
+            invitation_pending=invitation_pending,
+            last_sign_in_at=last_sign_in_at,
+            on_schedule=on_schedule,
+            on_escalation_policy=on_escalation_policy,
+            staff_status=staff_status_of(external_id, email),
+            responded_recently=external_id in responders,
         )
-        for row in accounts.values(
-            "pk",
-            "external_id",
-            "tier_name",
-            "tier_role_group",
-            "invitation_pending",
-            "last_sign_in_at",
-            "on_schedule",
-            "on_escalation_policy",
-            "email",
-        ).order_by("pk")
+        for (
+            pk,
+            external_id,
+            email,
+            tier_name,
+            role_group,
+            invitation_pending,
+            last_sign_in_at,
+            on_schedule,
+            on_escalation_policy,
+        ) in rows
     ]
 
 
