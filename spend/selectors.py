@@ -3,7 +3,7 @@ rollups; nothing here calls PagerDuty."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -327,10 +327,11 @@ def responders_since(*, connection_id: int, since: datetime) -> set[str]:
     )
 
 
-def member_facts(*, service: SaasService, now: datetime) -> list[rules.MemberFacts]:
-    """What the insight rules need about every live account: three queries."""
+def member_facts(*, service: SaasService, now: datetime) -> Iterator[rules.MemberFacts]:
+    """What the insight rules need about every live account, streamed in primary-key order
+    (`rules.insights_for` reads them once): a bounded number of queries."""
     if not (service.is_pagerduty and service.connection_id):
-        return []
+        return
     responders = responders_since(
         connection_id=service.connection_id,
         since=now - timedelta(days=rules.RESPONSE_WINDOW_DAYS),
@@ -350,8 +351,18 @@ def member_facts(*, service: SaasService, now: datetime) -> list[rules.MemberFac
         "on_schedule",
         "on_escalation_policy",
     )
-    return [
-        rules.MemberFacts(
+    for (
+        pk,
+        external_id,
+        email,
+        tier_name,
+        role_group,
+        invitation_pending,
+        last_sign_in_at,
+        on_schedule,
+        on_escalation_policy,
+    ) in rows:
+        yield rules.MemberFacts(
             account_id=pk,
             tier_name=tier_name,
             role_group=role_group,
@@ -362,18 +373,6 @@ def member_facts(*, service: SaasService, now: datetime) -> list[rules.MemberFac
             staff_status=staff_status_of(external_id, email),
             responded_recently=external_id in responders,
         )
-        for (
-            pk,
-            external_id,
-            email,
-            tier_name,
-            role_group,
-            invitation_pending,
-            last_sign_in_at,
-            on_schedule,
-            on_escalation_policy,
-        ) in rows
-    ]
 
 
 # -- insights ----------------------------------------------------------------------------------
