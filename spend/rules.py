@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 FULL_USER = "FullUser"
 STAKEHOLDER = "Stakeholder"
@@ -65,9 +66,12 @@ def renewal_is_due(renewal_date: date | None, *, today: date, notice_days: int) 
     return renewal_date is not None and today <= renewal_date <= today + timedelta(days=notice_days)
 
 
-@dataclass(frozen=True)
-class MemberFacts:
-    """What the insights need to know about one account."""
+class MemberFacts(NamedTuple):
+    """What the insights need to know about one account.
+
+    A named tuple, built for every live account: immutable like a frozen dataclass, three times
+    cheaper to build, and of plain values only, so the garbage collector stops tracking it
+    instead of walking 10,000 more objects in the full collections a page would then trigger."""
 
     account_id: int
     tier_name: str
@@ -168,13 +172,17 @@ def first_of_next_month(today: date) -> date:
 
 
 def insights_for(
-    members: Sequence[MemberFacts],
+    members: Iterable[MemberFacts],
     tiers: Sequence[TierFigures],
     *,
     now: datetime,
     inactive_days: int,
 ) -> list[Insight]:
-    """Every insight with the members it names and its monthly saving (in cents)."""
+    """Every insight with the members it names and its monthly saving (in cents).
+
+    One pass over the members (each account once, accounts distinct), so they can stream from
+    the database: 10,000 facts never live at once, and none outlives the collections that would
+    move it to the oldest generation and make the next full collection walk it."""
     price_by_tier = {tier.name: tier.price_per_seat_cents or 0 for tier in tiers}
     stakeholder_price = next(
         (tier.price_per_seat_cents or 0 for tier in tiers if tier.role_group == STAKEHOLDER), 0
@@ -223,26 +231,22 @@ def insights_for(
             ),
         ),
     ]
-    insights = [unused]
-    removable: dict[int, int] = {}
-    for insight, applies in named:
-        for member in members:
-            if applies(member):
-                saving = seat_price(member)
-                insight.account_ids.append(member.account_id)
-                insight.saving_by_account[member.account_id] = saving
-                insight.monthly_saving_cents += saving
-                removable[member.account_id] = max(removable.get(member.account_id, 0), saving)
-        insight.count = len(insight.account_ids)
-        insights.append(insight)
-
     downgrade = Insight(
         DOWNGRADE,
         INSIGHT_TITLES[DOWNGRADE],
         "Full Users who sign in but are on no schedule or escalation policy and responded to "
         f"no incident in {RESPONSE_WINDOW_DAYS} days: a Stakeholder license is enough.",
     )
+    removable: dict[int, int] = {}
     for member in members:
+        for insight, applies in named:
+            if applies(member):
+                saving = seat_price(member)
+                insight.account_ids.append(member.account_id)
+                insight.saving_by_account[member.account_id] = saving
+                insight.monthly_saving_cents += saving
+                removable[member.account_id] = max(removable.get(member.account_id, 0), saving)
+        # A member the insights above name is removed, not downgraded.
         if member.account_id not in removable and is_downgrade_candidate(
             member, now=now, inactive_days=inactive_days
         ):
@@ -250,6 +254,10 @@ def insights_for(
             downgrade.account_ids.append(member.account_id)
             downgrade.saving_by_account[member.account_id] = saving
             downgrade.monthly_saving_cents += saving
+    insights = [unused]
+    for insight, _ in named:
+        insight.count = len(insight.account_ids)
+        insights.append(insight)
     downgrade.count = len(downgrade.account_ids)
     insights.append(downgrade)
 

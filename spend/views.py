@@ -204,8 +204,11 @@ def service_members(request: HttpRequest, service_id: int) -> HttpResponse:
     tier_names = list(service.tiers.values_list("name", flat=True))
     filters = MemberFilterForm(request.GET or None, tier_names=tier_names)
     now = timezone.now()
-    accounts = selectors.member_list(service=service, now=now, **filters.filters())
-    page = paginate(request, accounts)
+    ordered = selectors.member_order(service=service, now=now, **filters.filters())
+    page = paginate(request, ordered.values_list("pk", flat=True))
+    page.object_list = selectors.member_page_accounts(
+        service=service, pks=list(page.object_list), now=now
+    )
     context = _service_context(request, service, "members")
     context.update(
         {

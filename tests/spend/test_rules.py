@@ -152,3 +152,28 @@ def test_published_list_prices_are_the_defaults():
     assert rules.default_price_cents("Professional (Full User)", "FullUser") == 2100
     assert rules.default_price_cents("Business (Stakeholder)", "Stakeholder") == 300
     assert rules.default_price_cents("Enterprise (Full User)", "FullUser") is None
+
+
+def test_insights_read_the_members_once_so_they_can_stream_from_the_database():
+    members = [
+        member(1, invitation_pending=True),
+        member(2, staff_status="offboarded"),
+        member(3, last_sign_in_at=None, on_schedule=False, on_escalation_policy=False),
+        member(4, on_schedule=False, on_escalation_policy=False),  # a downgrade
+        member(5, on_schedule=False, on_escalation_policy=False, staff_status="offboarded"),
+        member(6),
+    ]
+    from_list = rules.insights_for(members, [FULL, STAKEHOLDER], now=NOW, inactive_days=60)
+    streamed = rules.insights_for(
+        (fact for fact in members), [FULL, STAKEHOLDER], now=NOW, inactive_days=60
+    )
+
+    assert streamed == from_list
+    assert {insight.code: insight.account_ids for insight in streamed} == {
+        rules.UNUSED_SEATS: [],
+        rules.NEVER_JOINED: [1],
+        rules.OFFBOARDED_HOLDING_SEAT: [2, 5],
+        rules.INACTIVE: [3],
+        rules.DOWNGRADE: [4],
+        rules.REMOVE_BEFORE_MONTH_END: [1, 2, 3, 5],
+    }
