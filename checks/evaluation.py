@@ -20,10 +20,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from checks.base import Check, EntityOutcome, EvaluationContext
+from checks.entity_kinds import entity_kind_get
 from checks.freshness import (
     Freshness,
     entities_past_deadline,
     evaluation_deadline_lower,
+    evaluation_inputs_changed,
     evaluation_signature,
     evaluation_state_get,
     evaluation_state_record,
@@ -429,18 +431,10 @@ def organization_evaluate(
             return _evaluate_past_deadlines(
                 organization=organization, state=state, signature=signature, now=context.now
             )
-    evaluations: list[CheckEvaluation] = []
-    failed: list[str] = []
-    for check in checks if checks is not None else check_list():
-        try:
-            evaluations.append(check_evaluate(check=check, context=context))
-        except Exception:
-            logger.exception(
-                "Evaluating %s for organisation %s failed", check.code, organization.pk
-            )
-            failed.append(check.code)
-    if failed:
-        raise EvaluationError(f"Checks that failed for {organization.slug}: {', '.join(failed)}")
+    evaluations = _evaluate_each(
+        organization=organization,
+        work=[(check, context) for check in (checks if checks is not None else check_list())],
+    )
     if full:
         evaluation_state_record(
             organization_id=organization.pk,
@@ -452,6 +446,84 @@ def organization_evaluate(
         evaluation_deadline_lower(
             organization_id=organization.pk, entity_ids=context.entity_ids, now=context.now
         )
+    return evaluations
+
+
+def _evaluate_each(
+    *, organization: Organization, work: Iterable[tuple[Check, EvaluationContext]]
+) -> list[CheckEvaluation]:
+    """Evaluate each check in its context. A check that raises is logged and skipped so the
+    others still run; `EvaluationError` is raised at the end so the task is recorded as failed."""
+    evaluations: list[CheckEvaluation] = []
+    failed: list[str] = []
+    for check, context in work:
+        try:
+            evaluations.append(check_evaluate(check=check, context=context))
+        except Exception:
+            logger.exception(
+                "Evaluating %s for organisation %s failed", check.code, organization.pk
+            )
+            failed.append(check.code)
+    if failed:
+        raise EvaluationError(f"Checks that failed for {organization.slug}: {', '.join(failed)}")
+    return evaluations
+
+
+def organization_evaluate_after_sync(
+    *, organization: Organization, changed_since: datetime, now: datetime | None = None
+) -> list[CheckEvaluation]:
+    """Evaluate what a sync run that started at `changed_since` changed.
+
+    When the stored results were current before the sync (nothing else changed since the last
+    full evaluation, the same checks and connections, the same day; deadlines may have passed),
+    a check whose entity kind can tell which entities the sync changed
+    (`EntityKind.changed_entity_ids`) re-evaluates just those and the ones whose deadline
+    passed, and is left alone when there are none; a check whose kind cannot tell is evaluated
+    in full. The state is then recorded as current, so the next scheduled run skips the
+    organisation. Otherwise everything is evaluated, as a scheduled run would.
+
+    The inputs are marked changed first: a run that fails half-way leaves the organisation
+    stale, and the next scheduled run evaluates it in full.
+    """
+    context = EvaluationContext.load(organization=organization, now=now or timezone.now())
+    state = evaluation_state_get(organization_id=organization.pk)
+    signature = evaluation_signature(context)
+    freshness = results_freshness(state=state, signature=signature, now=context.now)
+    evaluation_inputs_changed(organization_id=organization.pk)
+    if freshness == Freshness.STALE:
+        return organization_evaluate(organization=organization, now=context.now)
+
+    checks = check_list()
+    past = (
+        entities_past_deadline(organization_id=organization.pk, now=context.now)
+        if freshness == Freshness.DEADLINES_PASSED
+        else {}
+    )
+    contexts: dict[str, EvaluationContext | None] = {}
+    for entity_type in dict.fromkeys(check.entity_type for check in checks):
+        changed = entity_kind_get(entity_type).changed_entity_ids(
+            organization=organization, since=changed_since
+        )
+        if changed is None:
+            contexts[entity_type] = context
+            continue
+        entity_ids = changed | past.get(entity_type, set())
+        contexts[entity_type] = context.narrowed(entity_ids) if entity_ids else None
+    evaluations = _evaluate_each(
+        organization=organization,
+        work=[
+            (check, contexts[check.entity_type])
+            for check in checks
+            if contexts[check.entity_type] is not None
+        ],
+    )
+    evaluation_state_record(
+        organization_id=organization.pk,
+        started_from_version=state.inputs_version + 1,
+        signature=signature,
+        now=context.now,
+        evaluated_at=state.evaluated_at,
+    )
     return evaluations
 
 

@@ -21,7 +21,7 @@ import hashlib
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Min, Value
+from django.db.models import Exists, F, Min, OuterRef, QuerySet, Value
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -79,6 +79,19 @@ def entities_past_deadline(*, organization_id: int, now: datetime) -> dict[str, 
     ):
         entities.setdefault(entity_type, set()).add(entity_id)
     return entities
+
+
+def entities_gone(*, organization_id: int, entity_type: str, existing: QuerySet) -> set[int]:
+    """Entities of `entity_type` whose stored results still count (not "not applicable", or
+    holding a special case) though their row is no longer among `existing` (deleted): a kind's
+    `changed_entity_ids` includes them so their results are retired. One anti-join."""
+    return set(
+        CheckResult.objects.filter(organization_id=organization_id, entity_type=entity_type)
+        .exclude(status=CheckStatus.NOT_APPLICABLE, special_case__isnull=True)
+        .exclude(Exists(existing.filter(pk=OuterRef("entity_id"))))
+        .values_list("entity_id", flat=True)
+        .distinct()
+    )
 
 
 def evaluation_state_record(
