@@ -168,10 +168,13 @@ def test_a_sync_that_changed_nothing_costs_a_few_queries_and_evaluates_no_check(
         evaluations = after_sync(organization)
 
     assert evaluations == []
-    # Connections and state, the inputs marked, what each kind saw change (incidents: changed,
-    # priorities renamed, gone; accounts: changed, gone; staff: any account changed), the
-    # state recorded: 11 queries for all eight checks, whatever the number of incidents.
-    assert len(captured.captured_queries) <= 11
+    # Connections and state, then what each kind saw change (incidents: changed, priorities
+    # renamed, gone; accounts: changed, gone; staff: any account changed): 8 reads for all
+    # eight checks whatever the number of incidents, and nothing written.
+    assert len(captured.captured_queries) <= 8
+    assert not [query for query in captured.captured_queries if "UPDATE" in query["sql"]]
+    state = EvaluationState.objects.get(organization=organization)
+    assert state.evaluated_version == state.inputs_version
 
 
 def test_the_next_scheduled_run_skips_the_organisation(organization, incidents):
@@ -248,6 +251,21 @@ def test_a_renamed_priority_re_evaluates_its_incidents(
 
     assert "priority SEV-1" in result_of(incident, CLOSED).detail
     assert_a_full_evaluation_finds_nothing_to_change(organization)
+
+
+def test_a_sync_that_changed_many_incidents_is_evaluated_in_full(
+    organization, incidents, monkeypatch
+):
+    monkeypatch.setattr("checks.evaluation.AFTER_SYNC_MAX_ENTITIES", 2)
+    for incident in incidents[:3]:
+        sync_writes(incident, status=IncidentStatus.RESOLVED, resolved_at=SYNC_AT)
+    untold = incidents[3]
+    RemoteIncident.objects.filter(pk=untold.pk).update(status=IncidentStatus.RESOLVED)
+
+    after_sync(organization)
+
+    assert result_of(untold, CLOSED).status == CheckStatus.PASSING
+    assert organization_evaluate(organization=organization, now=NOW, only_if_changed=True) == []
 
 
 def test_a_stale_organisation_is_still_evaluated_in_full(organization, incidents):
