@@ -3,7 +3,8 @@ evaluation can skip it: evaluation work proportional to what changed.
 
 Stored results stay current until one of these happens, and each is noticed cheaply:
 
-* something the checks read changed: a sync run, or a domain app's service that re-evaluates
+* something the checks read changed: a sync run (until its after-sync evaluation, below), or
+  a domain app's service that re-evaluates
   the organisation (``organization_evaluation_enqueue``) bumps ``inputs_version`` through
   ``evaluation_inputs_changed``; a narrow re-evaluation of a few entities (a review, a
   special case) writes their results at once and needs no full run;
@@ -14,6 +15,11 @@ Stored results stay current until one of these happens, and each is noticed chea
 
 An unchanged organisation then costs two queries for all of its checks (its connections and
 this state row).
+
+After a sync the organisation is evaluated at once: in full when its results were not current
+before it, else only what the sync changed (``evaluation.organization_evaluate_after_sync``:
+each entity kind says which of its entities a sync changed since the run started, by the
+synced rows' ``synced_at``), after which the state is current again.
 """
 
 import enum
