@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
@@ -15,7 +16,9 @@ from access.models import AccessReview, CriticalSystem, ManualAccount, SystemKin
 from access.rules import Identification, time_to_revoke
 from checks.entity_kinds import EntityKind
 from checks.evidence import iso
+from checks.freshness import entities_gone
 from checks.models import CheckResult
+from integrations.models import RemoteAccount
 from integrations.pagerduty.roles import role_label
 from tenants.models import Organization, StaffMember
 
@@ -178,6 +181,32 @@ def system_evidence_values(
     }
 
 
+def accounts_changed_since(*, organization: Organization, since: datetime) -> set[int]:
+    """PagerDuty accounts a sync that started at `since` changed (the people step sets
+    `synced_at`, also when it marks one removed), and accounts that are gone."""
+    changed = set(
+        RemoteAccount.objects.filter(organization=organization, synced_at__gte=since).values_list(
+            "pk", flat=True
+        )
+    )
+    return changed | entities_gone(
+        organization_id=organization.pk, entity_type=ACCOUNT, existing=RemoteAccount.objects.all()
+    )
+
+
+def staff_changed_since(*, organization: Organization, since: datetime) -> set[int] | None:
+    """Whether an offboarded member still holds an account depends on every account's
+    identification: any account a sync changed means evaluating the staff in full (None)."""
+    if RemoteAccount.objects.filter(organization=organization, synced_at__gte=since).exists():
+        return None
+    return set()
+
+
+def nothing_synced(**kwargs: Any) -> set[int]:
+    """Systems and the accounts of systems kept by hand read nothing a sync writes."""
+    return set()
+
+
 ACCOUNT_KIND = EntityKind(
     code=ACCOUNT,
     label="Account",
@@ -188,6 +217,7 @@ ACCOUNT_KIND = EntityKind(
     evidence_values=account_evidence_values,
     report_fields=lambda result: {"name": result.entity_label},
     subtitle_of=lambda result: (result.entity_extra or {}).get("email", ""),
+    changed_entity_ids=accounts_changed_since,
 )
 
 SYSTEM_ACCOUNT_KIND = EntityKind(
@@ -210,6 +240,7 @@ SYSTEM_ACCOUNT_KIND = EntityKind(
         )
         if value
     ),
+    changed_entity_ids=nothing_synced,
 )
 
 STAFF_KIND = EntityKind(
@@ -222,6 +253,7 @@ STAFF_KIND = EntityKind(
     evidence_values=staff_evidence_values,
     report_fields=lambda result: {"staff_id": result.entity_id, "name": result.entity_label},
     subtitle_of=lambda result: (result.entity_extra or {}).get("email", ""),
+    changed_entity_ids=staff_changed_since,
 )
 
 SYSTEM_KIND = EntityKind(
@@ -233,6 +265,7 @@ SYSTEM_KIND = EntityKind(
     evidence_columns=SYSTEM_COLUMNS,
     evidence_values=system_evidence_values,
     report_fields=lambda result: {"system_id": result.entity_id, "name": result.entity_label},
+    changed_entity_ids=nothing_synced,
 )
 
 ACCESS_KINDS = (ACCOUNT_KIND, SYSTEM_ACCOUNT_KIND, STAFF_KIND, SYSTEM_KIND)

@@ -1,12 +1,14 @@
 """Check-evaluation benchmark: seconds, SQL queries and memory of the check engine at scale.
 
-Three scenarios, each evaluated three times (as the after-sync task and the hourly schedule do):
+Three scenarios, each evaluated several times (as the after-sync task and the hourly schedule do):
 - one organisation with 10,000 PagerDuty accounts and its staff (the access checks);
 - one organisation with 100,000 incidents;
 - 1,000 organisations with 200 incidents each (evaluated one after the other, as the per-org
   tasks of the hourly fan-out would be).
 Runs: "first" (every result and history row created), "unchanged" (same instant again: nothing
-written), "+1 day" (a day later: open incidents pass their SLA deadline, due → failing).
+written), then for the incident scenarios "after sync" (every organisation synced, the syncs
+changed 100 incidents in all, written as the sync writes them; the after-sync evaluation as its
+task runs it), "+1 day" (a day later: open incidents pass their SLA deadline, due → failing).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sprintolike_bench DJANGO_DEBUG=1 \\
         .venv/bin/python -m bench.evaluate_checks [--small]
@@ -36,6 +38,7 @@ SERVICES_PER_ORG = 5
 PRIORITY_NAMES = ("P1", "P2", "P3", "P4")
 DATA_LOSS_NOTE = "Confirmed data loss: some order records were not persisted."
 RESOLUTION_NOTE = "Resolved after restarting the stuck consumer."
+SYNC_CHANGED_INCIDENTS = 100
 
 
 @dataclass
@@ -329,6 +332,8 @@ def create_organizations(
                     else (DATA_LOSS_NOTE if roll < 0.01 else RESOLUTION_NOTE),
                     custom_fields={"data_loss": True} if 0.01 <= roll < 0.015 else {},
                     data_loss_field=True if 0.01 <= roll < 0.015 else None,
+                    first_seen_at=now,
+                    synced_at=now,
                 )
 
     reviews: list[DataLossReview] = []
@@ -358,10 +363,13 @@ def evaluate(
     incidents: int,
     now: datetime,
     only_if_changed: bool,
+    after_sync_started_at: datetime | None = None,
 ) -> Measurement:
+    """Evaluate each organisation as the scheduled task does or, with `after_sync_started_at`,
+    as the after-sync task does after a run that started then."""
     from django.db import connection
 
-    from checks.evaluation import organization_evaluate
+    from checks.evaluation import organization_evaluate, organization_evaluate_after_sync
     from tenants.models import Organization
 
     gc.collect()
@@ -372,9 +380,14 @@ def evaluate(
     with ResidentMemorySampler() as memory, connection.execute_wrapper(counter):
         for organization in Organization.objects.filter(pk__in=organization_ids).iterator():
             before = counter.count
-            evaluations = organization_evaluate(
-                organization=organization, now=now, only_if_changed=only_if_changed
-            )
+            if after_sync_started_at is not None:
+                evaluations = organization_evaluate_after_sync(
+                    organization=organization, changed_since=after_sync_started_at, now=now
+                )
+            else:
+                evaluations = organization_evaluate(
+                    organization=organization, now=now, only_if_changed=only_if_changed
+                )
             per_org_max = max(per_org_max, counter.count - before)
             written += sum(evaluation.created + evaluation.updated for evaluation in evaluations)
     seconds = time.perf_counter() - started
@@ -401,6 +414,60 @@ def _runs(now: datetime) -> tuple[tuple[str, datetime, bool], ...]:
     )
 
 
+def sync_changes(*, organization_ids: list[int], changed_total: int, started_at: datetime) -> None:
+    """Every organisation synced (a succeeded run that started at `started_at`); the syncs
+    resolved `changed_total` open incidents in all (100 in one organisation, or one in each of
+    the first 100), written by the sync's own writer (`upsert_records`, which marks them)."""
+    from integrations.models import (
+        OPEN_INCIDENT_STATUSES,
+        Connection,
+        IncidentStatus,
+        RemoteIncident,
+        SyncRun,
+        SyncRunStatus,
+        SyncTrigger,
+    )
+    from integrations.pagerduty.sync.upsert import upsert_records
+
+    connections = {
+        connection.organization_id: connection
+        for connection in Connection.objects.filter(organization_id__in=organization_ids)
+    }
+    SyncRun.objects.bulk_create(
+        [
+            SyncRun(
+                organization_id=organization_id,
+                connection=connections[organization_id],
+                trigger=SyncTrigger.SCHEDULE,
+                status=SyncRunStatus.SUCCEEDED,
+                started_at=started_at,
+                finished_at=started_at + timedelta(minutes=1),
+            )
+            for organization_id in organization_ids
+        ],
+        batch_size=INSERT_BATCH_SIZE,
+    )
+    per_organization = max(1, changed_total // len(organization_ids))
+    resolved_at = started_at - timedelta(minutes=1)
+    for organization_id in organization_ids[: changed_total // per_organization]:
+        open_ids = RemoteIncident.objects.filter(
+            organization_id=organization_id, status__in=OPEN_INCIDENT_STATUSES
+        ).order_by("pk")[:per_organization]
+        upsert_records(
+            RemoteIncident,
+            connection=connections[organization_id],
+            records={
+                external_id: {
+                    "status": IncidentStatus.RESOLVED,
+                    "resolved_at": resolved_at,
+                    "last_status_change_at": resolved_at,
+                }
+                for external_id in open_ids.values_list("external_id", flat=True)
+            },
+            now=started_at,
+        )
+
+
 def run_scenario(
     *, label: str, scenario: str, organizations: int, incidents_per_org: int, now: datetime
 ) -> list[Measurement]:
@@ -417,6 +484,27 @@ def run_scenario(
     print(f"  {scenario}: inserted {total:,} incidents in {time.perf_counter() - started:.1f} s")
     measurements = []
     for run, at, only_if_changed in _runs(now):
+        if run == "+1 day":
+            sync_started_at = now + timedelta(minutes=10)
+            sync_changes(
+                organization_ids=organization_ids,
+                changed_total=SYNC_CHANGED_INCIDENTS,
+                started_at=sync_started_at,
+            )
+            measurement = evaluate(
+                scenario=scenario,
+                run="after sync",
+                organization_ids=organization_ids,
+                incidents=total,
+                now=sync_started_at + timedelta(minutes=2),
+                only_if_changed=False,
+                after_sync_started_at=sync_started_at,
+            )
+            print(
+                f"  {scenario}: after a sync changing {SYNC_CHANGED_INCIDENTS} incidents "
+                f"{measurement.seconds:.2f} s"
+            )
+            measurements.append(measurement)
         measurement = evaluate(
             scenario=scenario,
             run=run,

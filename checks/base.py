@@ -55,6 +55,15 @@ class EvaluationContext:
             connections=list(Connection.objects.filter(organization=organization)),
         )
 
+    def narrowed(self, entity_ids: Iterable[int]) -> "EvaluationContext":
+        """The same organisation, instant and connections, for a few entities only."""
+        return EvaluationContext(
+            organization=self.organization,
+            now=self.now,
+            entity_ids=frozenset(entity_ids),
+            connections=self.connections,
+        )
+
     def connections_for(self, purpose: str) -> list[Connection]:
         """Connections whose data counts for `purpose` (see `Connection.serves`)."""
         return [connection for connection in self.connections if connection.serves(purpose)]

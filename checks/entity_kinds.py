@@ -35,7 +35,12 @@ class EntityKind:
       `start` to `end` (aware datetimes, end excluded) covers, or None for all of them;
     - `report_fields(result)`: extra keys of this kind's entities in the JSON report;
     - `title_of(result)`, `subtitle_of(result)`: how lists name an entity (`#42 Checkout down`)
-      and the line under it (an account's email).
+      and the line under it (an account's email);
+    - `changed_entity_ids(organization=, since=)`: the ids of the entities whose synced inputs
+      a sync changed at or after `since` (an aware datetime), including entities that are gone,
+      so their results are retired; None when the kind cannot tell, and its checks are then
+      evaluated in full after a sync. Changes made in the app are not its business: they
+      re-evaluate the entities concerned themselves or mark the organisation's inputs changed.
     """
 
     code: str
@@ -47,6 +52,7 @@ class EntityKind:
     report_fields: Callable[["CheckResult"], Mapping[str, Any]] = lambda result: {}
     title_of: Callable[["CheckResult"], str] = lambda result: result.entity_label
     subtitle_of: Callable[["CheckResult"], str] = lambda result: ""
+    changed_entity_ids: Callable[..., set[int] | None] = lambda **kwargs: None
 
 
 _KINDS: dict[str, EntityKind] = {}

@@ -5,7 +5,8 @@ Cheap enough for thousands of organisations and for 100,000 entities in one:
   ascending entity id, and merges them in one pass, so memory is bounded by the chunk size;
 - only rows whose content changed are written, in batches (`bulk_create`/`bulk_update`);
 - a history row is written only when an entity's (or a check's) status changes.
-An unchanged organisation costs a small constant number of queries per check.
+An unchanged organisation costs a small constant number of queries per check; after a sync,
+only the entities it changed are evaluated (`organization_evaluate_after_sync`).
 """
 
 import logging
@@ -20,10 +21,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from checks.base import Check, EntityOutcome, EvaluationContext
+from checks.entity_kinds import entity_kind_get
 from checks.freshness import (
     Freshness,
     entities_past_deadline,
     evaluation_deadline_lower,
+    evaluation_inputs_changed,
     evaluation_signature,
     evaluation_state_get,
     evaluation_state_record,
@@ -45,6 +48,9 @@ from tenants.models import Organization
 logger = logging.getLogger(__name__)
 
 RESULT_STREAM_CHUNK_SIZE = 2000
+# Beyond this many changed entities of one kind, streaming them all is cheaper than a long
+# list of ids (and stays within every database's limit on query parameters).
+AFTER_SYNC_MAX_ENTITIES = 5000
 WRITE_BATCH_SIZE = 5000
 # Django's bulk_update builds one CASE WHEN per row per field (slow to build, and evaluated per
 # row, so quadratic in the batch); it is only the fallback off PostgreSQL, in small batches.
@@ -429,18 +435,10 @@ def organization_evaluate(
             return _evaluate_past_deadlines(
                 organization=organization, state=state, signature=signature, now=context.now
             )
-    evaluations: list[CheckEvaluation] = []
-    failed: list[str] = []
-    for check in checks if checks is not None else check_list():
-        try:
-            evaluations.append(check_evaluate(check=check, context=context))
-        except Exception:
-            logger.exception(
-                "Evaluating %s for organisation %s failed", check.code, organization.pk
-            )
-            failed.append(check.code)
-    if failed:
-        raise EvaluationError(f"Checks that failed for {organization.slug}: {', '.join(failed)}")
+    evaluations = _evaluate_each(
+        organization=organization,
+        work=[(check, context) for check in (checks if checks is not None else check_list())],
+    )
     if full:
         evaluation_state_record(
             organization_id=organization.pk,
@@ -452,6 +450,86 @@ def organization_evaluate(
         evaluation_deadline_lower(
             organization_id=organization.pk, entity_ids=context.entity_ids, now=context.now
         )
+    return evaluations
+
+
+def _evaluate_each(
+    *, organization: Organization, work: Iterable[tuple[Check, EvaluationContext]]
+) -> list[CheckEvaluation]:
+    """Evaluate each check in its context. A check that raises is logged and skipped so the
+    others still run; `EvaluationError` is raised at the end so the task is recorded as failed."""
+    evaluations: list[CheckEvaluation] = []
+    failed: list[str] = []
+    for check, context in work:
+        try:
+            evaluations.append(check_evaluate(check=check, context=context))
+        except Exception:
+            logger.exception(
+                "Evaluating %s for organisation %s failed", check.code, organization.pk
+            )
+            failed.append(check.code)
+    if failed:
+        raise EvaluationError(f"Checks that failed for {organization.slug}: {', '.join(failed)}")
+    return evaluations
+
+
+def organization_evaluate_after_sync(
+    *, organization: Organization, changed_since: datetime, now: datetime | None = None
+) -> list[CheckEvaluation]:
+    """Evaluate what a sync run that started at `changed_since` changed.
+
+    When the stored results were current before the sync (nothing else changed since the last
+    full evaluation, the same checks and connections, the same day; deadlines may have passed),
+    a check whose entity kind can tell which entities the sync changed
+    (`EntityKind.changed_entity_ids`) re-evaluates just those and the ones whose deadline
+    passed, and is left alone when there are none; a check whose kind cannot tell (or that
+    changed more than `AFTER_SYNC_MAX_ENTITIES`) is evaluated in full. The state is then recorded as current, so the next scheduled run skips the
+    organisation. Otherwise everything is evaluated, as a scheduled run would.
+
+    A sync that changed nothing a check reads costs a few reads and writes nothing. Otherwise
+    the inputs are marked changed before evaluating: a run that fails half-way leaves the
+    organisation stale, and the next scheduled run evaluates it in full.
+    """
+    context = EvaluationContext.load(organization=organization, now=now or timezone.now())
+    state = evaluation_state_get(organization_id=organization.pk)
+    signature = evaluation_signature(context)
+    freshness = results_freshness(state=state, signature=signature, now=context.now)
+    if freshness == Freshness.STALE:
+        evaluation_inputs_changed(organization_id=organization.pk)
+        return organization_evaluate(organization=organization, now=context.now)
+
+    checks = check_list()
+    past = (
+        entities_past_deadline(organization_id=organization.pk, now=context.now)
+        if freshness == Freshness.DEADLINES_PASSED
+        else {}
+    )
+    contexts: dict[str, EvaluationContext | None] = {}
+    for entity_type in dict.fromkeys(check.entity_type for check in checks):
+        changed = entity_kind_get(entity_type).changed_entity_ids(
+            organization=organization, since=changed_since
+        )
+        entity_ids = None if changed is None else changed | past.get(entity_type, set())
+        if entity_ids is None or len(entity_ids) > AFTER_SYNC_MAX_ENTITIES:
+            contexts[entity_type] = context
+        else:
+            contexts[entity_type] = context.narrowed(entity_ids) if entity_ids else None
+    work = [
+        (check, contexts[check.entity_type])
+        for check in checks
+        if contexts[check.entity_type] is not None
+    ]
+    if not work:  # the sync changed nothing a check reads: the results are still current
+        return []
+    evaluation_inputs_changed(organization_id=organization.pk)
+    evaluations = _evaluate_each(organization=organization, work=work)
+    evaluation_state_record(
+        organization_id=organization.pk,
+        started_from_version=state.inputs_version + 1,
+        signature=signature,
+        now=context.now,
+        evaluated_at=state.evaluated_at,
+    )
     return evaluations
 
 

@@ -3,7 +3,8 @@ evaluation can skip it: evaluation work proportional to what changed.
 
 Stored results stay current until one of these happens, and each is noticed cheaply:
 
-* something the checks read changed: a sync run, or a domain app's service that re-evaluates
+* something the checks read changed: a sync run (until its after-sync evaluation, below), or
+  a domain app's service that re-evaluates
   the organisation (``organization_evaluation_enqueue``) bumps ``inputs_version`` through
   ``evaluation_inputs_changed``; a narrow re-evaluation of a few entities (a review, a
   special case) writes their results at once and needs no full run;
@@ -14,6 +15,11 @@ Stored results stay current until one of these happens, and each is noticed chea
 
 An unchanged organisation then costs two queries for all of its checks (its connections and
 this state row).
+
+After a sync the organisation is evaluated at once: in full when its results were not current
+before it, else only what the sync changed (``evaluation.organization_evaluate_after_sync``:
+each entity kind says which of its entities a sync changed since the run started, by the
+synced rows' ``synced_at``), after which the state is current again.
 """
 
 import enum
@@ -21,7 +27,7 @@ import hashlib
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Min, Value
+from django.db.models import Exists, F, Min, OuterRef, QuerySet, Value
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -79,6 +85,19 @@ def entities_past_deadline(*, organization_id: int, now: datetime) -> dict[str, 
     ):
         entities.setdefault(entity_type, set()).add(entity_id)
     return entities
+
+
+def entities_gone(*, organization_id: int, entity_type: str, existing: QuerySet) -> set[int]:
+    """Entities of `entity_type` whose stored results still count (not "not applicable", or
+    holding a special case) though their row is no longer among `existing` (deleted): a kind's
+    `changed_entity_ids` includes them so their results are retired. One anti-join."""
+    return set(
+        CheckResult.objects.filter(organization_id=organization_id, entity_type=entity_type)
+        .exclude(status=CheckStatus.NOT_APPLICABLE, special_case__isnull=True)
+        .exclude(Exists(existing.filter(pk=OuterRef("entity_id"))))
+        .values_list("entity_id", flat=True)
+        .distinct()
+    )
 
 
 def evaluation_state_record(

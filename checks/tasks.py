@@ -1,6 +1,7 @@
 """Background tasks (django-q2). Each is an API: fetch the ids' objects, call a service.
 
-- after every sync: `evaluate_organization_after_sync` (registered in `ChecksConfig.ready`);
+- after every sync: `evaluate_organization_after_sync` (registered in `ChecksConfig.ready`),
+  which evaluates only what the sync changed when the stored results were current before it;
 - on a schedule (`checks/schedules.py`): `evaluate_all_organizations` fans out one
   `evaluate_organization` task per organisation, so one slow or failing organisation never
   holds up the others and any number of workers share the load.
@@ -12,10 +13,14 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
-from checks.evaluation import organization_evaluate
+from checks.evaluation import (
+    CheckEvaluation,
+    organization_evaluate,
+    organization_evaluate_after_sync,
+)
 from checks.freshness import evaluation_inputs_changed
 from checks.models import CheckSummary
-from integrations.models import Connection
+from integrations.models import Connection, SyncRun
 from sprintolike.tasks import enqueue as enqueue_task
 from tenants.models import Organization
 
@@ -32,7 +37,10 @@ def evaluate_organization(organization_id: int) -> dict[str, Any]:
     if organization is None:
         logger.info("Organisation %s is gone; nothing to evaluate.", organization_id)
         return {}
-    evaluations = organization_evaluate(organization=organization, only_if_changed=True)
+    return _statuses(organization_evaluate(organization=organization, only_if_changed=True))
+
+
+def _statuses(evaluations: list[CheckEvaluation]) -> dict[str, Any]:
     return {
         evaluation.check.code: {
             "status": evaluation.summary.status,
@@ -45,12 +53,25 @@ def evaluate_organization(organization_id: int) -> dict[str, Any]:
 
 
 def evaluate_organization_after_sync(organization_id: int, sync_run_id: int) -> dict[str, Any]:
-    """Run by the sync engine after each sync run (see `integrations.hooks`)."""
+    """Run by the sync engine after each sync run (see `integrations.hooks`): evaluate what the
+    run changed (`organization_evaluate_after_sync`). A run that cannot be found (deleted with
+    its connection's data) leaves no way to tell what changed: everything is evaluated."""
     logger.info(
         "Evaluating checks of organisation %s after sync run %s", organization_id, sync_run_id
     )
-    evaluation_inputs_changed(organization_id=organization_id)
-    return evaluate_organization(organization_id)
+    run = (
+        SyncRun.objects.filter(pk=sync_run_id, organization_id=organization_id)
+        .select_related("organization")
+        .first()
+    )
+    if run is None:
+        evaluation_inputs_changed(organization_id=organization_id)
+        return evaluate_organization(organization_id)
+    return _statuses(
+        organization_evaluate_after_sync(
+            organization=run.organization, changed_since=run.started_at
+        )
+    )
 
 
 def organizations_to_evaluate() -> Any:

@@ -10,12 +10,13 @@ from django.urls import reverse
 
 from checks.entity_kinds import EntityKind
 from checks.evidence import iso
+from checks.freshness import entities_gone
 from checks.models import CheckResult
 from incidents.checks import INCIDENT
 from incidents.models import DataLossAnswer, DataLossReview, Disclosure
 from incidents.rules import DataLossFlag, data_loss_flags, resolved_at_of
 from incidents.scope import incident_policy_get
-from integrations.models import RemoteIncident
+from integrations.models import RemoteIncident, RemotePriority
 from tenants.models import Organization
 
 EVIDENCE_COLUMNS = (
@@ -155,6 +156,34 @@ def incident_evidence_values(
     return values
 
 
+def incidents_changed_since(*, organization: Organization, since: datetime) -> set[int]:
+    """The incidents the incident checks may see differently since a sync that started at
+    `since`.
+
+    What the checks read of an incident is its own row: status, resolved_at and the last
+    status change, urgency, priority, creation time, the resolution note (from the log
+    entries), the custom fields; its connection and service (the scope); its number and title.
+    Every sync step that changes a row sets its `synced_at` to the start of its run. A priority
+    renamed changes the SLA wording of its incidents; an incident that is gone (purged) has its
+    results retired. Three queries, four when a priority changed.
+    """
+    changed = set(
+        RemoteIncident.objects.filter(organization=organization, synced_at__gte=since).values_list(
+            "pk", flat=True
+        )
+    )
+    renamed = RemotePriority.objects.filter(organization=organization, synced_at__gte=since)
+    if renamed.exists():
+        changed.update(
+            RemoteIncident.objects.filter(
+                organization=organization, priority__in=renamed.values("pk")
+            ).values_list("pk", flat=True)
+        )
+    return changed | entities_gone(
+        organization_id=organization.pk, entity_type=INCIDENT, existing=RemoteIncident.objects.all()
+    )
+
+
 def incident_title(result: CheckResult) -> str:
     number = (result.entity_extra or {}).get("number")
     return f"#{number} {result.entity_label}" if number is not None else result.entity_label
@@ -168,4 +197,5 @@ INCIDENT_KIND = EntityKind(
     evidence_values=incident_evidence_values,
     evidence_in_range=incidents_reported_in,
     title_of=incident_title,
+    changed_entity_ids=incidents_changed_since,
 )

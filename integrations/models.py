@@ -284,6 +284,8 @@ class SyncedRecord(models.Model):
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
     external_id = models.CharField(max_length=64)
     first_seen_at = models.DateTimeField(default=timezone.now)
+    # When a sync last changed the record (the start of that run); an unchanged record is
+    # never rewritten (see `integrations.pagerduty.sync.upsert`).
     synced_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -385,7 +387,11 @@ class RemoteAccount(SyncedRecord):
                 fields=["connection", "external_id"], name="unique_remote_account"
             )
         ]
-        indexes = [models.Index(fields=["organization", "email"])]
+        indexes = [
+            models.Index(fields=["organization", "email"]),
+            # What a sync changed: the after-sync evaluation re-evaluates just those.
+            models.Index(fields=["organization", "synced_at"], name="account_synced_at"),
+        ]
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -525,6 +531,8 @@ class RemoteIncident(SyncedRecord):
                 condition=models.Q(custom_fields_pending=True),
                 name="incident_custom_fields_due",
             ),
+            # What a sync changed: the after-sync evaluation re-evaluates just those.
+            models.Index(fields=["organization", "synced_at"], name="incident_synced_at"),
         ]
         ordering = ["-created_at_remote"]
 

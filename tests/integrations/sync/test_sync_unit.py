@@ -185,9 +185,10 @@ def test_incidents_link_services_and_priorities_and_read_history_from_the_log(
     assert run.counts["status_changes"]["created"] == 6  # the unknown incident's entry is skipped
 
     pagerduty.services.append(make_service("PGONE", "Late service"))
-    sync(connection, pagerduty)
+    late = sync(connection, pagerduty)
     second.refresh_from_db()
     assert second.service.name == "Late service"
+    assert second.synced_at == late.started_at, "a changed incident is marked by its sync"
 
 
 def test_custom_fields_are_read_only_for_status_changes_of_incremental_syncs(connection, pagerduty):
@@ -213,6 +214,22 @@ def test_custom_fields_are_read_only_for_status_changes_of_incremental_syncs(con
     assert incident.custom_fields == {"data_loss": True, "environment": "production"}
     assert incident.data_loss_field is True and incident.custom_fields_synced_at
     assert not RemoteIncident.objects.filter(custom_fields_pending=True).exists()
+
+
+def test_custom_fields_read_in_a_later_sync_mark_the_incident_changed_by_it(connection, pagerduty):
+    pagerduty.incidents = [make_incident("PINC1", 1, at(40)), make_incident("PINC2", 2, at(39))]
+    first = sync(connection, pagerduty)
+    # Both left pending by an earlier run (more status changes than one run reads).
+    RemoteIncident.objects.update(custom_fields_pending=True)
+    pagerduty.custom_fields["PINC1"] = [
+        {"name": "data_loss", "display_name": "Data loss", "value": True},
+    ]
+
+    later = sync(connection, pagerduty, trigger=SyncTrigger.SCHEDULE)
+
+    assert later.requests_by_path["/incidents/{id}/custom_fields/values"] == 2
+    assert RemoteIncident.objects.get(external_id="PINC1").synced_at == later.started_at
+    assert RemoteIncident.objects.get(external_id="PINC2").synced_at == first.started_at
 
 
 def test_an_open_incident_no_list_explains_is_read_on_its_own(connection, pagerduty):

@@ -58,7 +58,7 @@ def _link_incidents_to_new_services(sync: SyncContext, external_ids: list[str]) 
     ).values_list("external_id", "pk"):
         RemoteIncident.objects.filter(
             connection=sync.connection, service__isnull=True, service_external_id=external_id
-        ).update(service_id=pk)
+        ).update(service_id=pk, synced_at=sync.now)
 
 
 class PrioritiesStep:

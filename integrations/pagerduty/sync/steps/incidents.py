@@ -96,7 +96,7 @@ class CustomFieldsStep:
         pending = list(
             RemoteIncident.objects.filter(connection=sync.connection, custom_fields_pending=True)
             .order_by("-last_status_change_at", "pk")
-            .only("pk", "external_id", "custom_fields", "data_loss_field")[
+            .only("pk", "external_id", "custom_fields", "data_loss_field", "synced_at")[
                 : MAX_CUSTOM_FIELD_READS_PER_RUN + 1
             ]
         )
@@ -121,6 +121,7 @@ class CustomFieldsStep:
                 counts.seen += 1
                 if (raw, data_loss) != (incident.custom_fields, incident.data_loss_field):
                     counts.updated += 1
+                    incident.synced_at = sync.now
                 incident.custom_fields = raw
                 incident.data_loss_field = data_loss
                 incident.custom_fields_synced_at = sync.now
@@ -134,6 +135,7 @@ class CustomFieldsStep:
                         "data_loss_field",
                         "custom_fields_synced_at",
                         "custom_fields_pending",
+                        "synced_at",
                     ],
                 )
             sync.page_done()
