@@ -124,13 +124,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL's JIT compiles a query whose estimated cost is high before running it: on a
-    # page's query of a few milliseconds it added over a second (bench.pages). Off by default;
-    # behind a pooler that rejects startup options, set this to "" and `ALTER ROLE ... SET jit
-    # = off` instead.
-    if postgres_options := env("DATABASE_POSTGRES_OPTIONS", "-c jit=off"):
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = postgres_options
+# PostgreSQL's JIT compiles a query whose estimated cost is high before running it: on a page's
+# query of a few milliseconds it added over a second (bench.pages). Off by default; behind a
+# pooler that rejects startup options, set this to "" and `ALTER ROLE ... SET jit = off` instead.
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and (
+    postgres_options := env("DATABASE_POSTGRES_OPTIONS", "-c jit=off")
+):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = postgres_options
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
