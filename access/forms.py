@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from html import escape
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from access.models import (
     MAX_GRACE_DAYS,
@@ -131,14 +138,47 @@ class ValidAccessForm(forms.Form):
         return cleaned
 
 
+class StaffMemberSelect(forms.Select):
+    """A `<select>` of every staff member, written in one pass from (id, name, email) rows.
+
+    Django's Select renders each option through a template and the model choice field builds
+    a model instance per option: seconds for an organisation of 10,000 staff members, on every
+    account page. The options read as `StaffMember.__str__` does ("name <email>")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.staff_queryset: QuerySet[StaffMember] | None = None
+
+    def render(self, name: str, value: Any, attrs: dict | None = None, renderer=None) -> str:
+        selected = "" if value is None else str(value)
+        options = [f'<option value=""{_selected(selected, "")}>---------</option>']
+        options.extend(
+            f'<option value="{pk}"{_selected(selected, str(pk))}>'
+            f"{escape(staff_name)} &lt;{escape(email)}&gt;</option>"
+            for pk, staff_name, email in self.staff_queryset.values_list("pk", "name", "email")
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            mark_safe("".join(options)),
+        )
+
+
+def _selected(selected: str, value: str) -> str:
+    return " selected" if selected == value else ""
+
+
 class MapAccountForm(forms.Form):
-    staff_member = forms.ModelChoiceField(queryset=None, label="Staff member")
+    staff_member = forms.ModelChoiceField(
+        queryset=None, label="Staff member", widget=StaffMemberSelect
+    )
 
     def __init__(self, *args, organization: Organization, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["staff_member"].queryset = StaffMember.objects.filter(
-            organization=organization
-        ).order_by("name")
+        queryset = StaffMember.objects.filter(organization=organization).order_by("name")
+        self.fields["staff_member"].queryset = queryset
+        self.fields["staff_member"].widget.staff_queryset = queryset
 
 
 class NotStaffForm(forms.Form):
