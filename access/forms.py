@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
-from django.forms.utils import flatatt
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 from access.models import (
     MAX_GRACE_DAYS,
@@ -138,47 +133,43 @@ class ValidAccessForm(forms.Form):
         return cleaned
 
 
-class StaffMemberSelect(forms.Select):
-    """A `<select>` of every staff member, written in one pass from (id, name, email) rows.
-
-    Django's Select renders each option through a template and the model choice field builds
-    a model instance per option: seconds for an organisation of 10,000 staff members, on every
-    account page. The options read as `StaffMember.__str__` does ("name <email>")."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.staff_queryset: QuerySet[StaffMember] | None = None
-
-    def render(self, name: str, value: Any, attrs: dict | None = None, renderer=None) -> str:
-        selected = "" if value is None else str(value)
-        options = [f'<option value=""{_selected(selected, "")}>---------</option>']
-        options.extend(
-            f'<option value="{pk}"{_selected(selected, str(pk))}>'
-            f"{escape(staff_name)} &lt;{escape(email)}&gt;</option>"
-            for pk, staff_name, email in self.staff_queryset.values_list("pk", "name", "email")
-        )
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt(self.build_attrs(self.attrs, attrs)),
-            mark_safe("".join(options)),
-        )
+STAFF_SELECT_LIMIT = 300
 
 
-def _selected(selected: str, value: str) -> str:
-    return " selected" if selected == value else ""
+class StaffMemberField(forms.ModelChoiceField):
+    """A staff member by id (a choice of the select) or by email or alternate email (typed)."""
+
+    def to_python(self, value: Any) -> StaffMember | None:
+        if isinstance(value, str) and "@" in value:
+            email = value.strip().lower()
+            member = (
+                self.queryset.filter(email=email).first()
+                or self.queryset.filter(alternate_email_rows__email=email).first()
+            )
+            if member is None:
+                raise forms.ValidationError(
+                    "No staff member has this email.", code="invalid_choice"
+                )
+            return member
+        return super().to_python(value)
 
 
 class MapAccountForm(forms.Form):
-    staff_member = forms.ModelChoiceField(
-        queryset=None, label="Staff member", widget=StaffMemberSelect
-    )
+    """Map an account to a staff member: picked from a select in an organisation of up to
+    `STAFF_SELECT_LIMIT` staff members; typed as an email or alternate email in a larger one,
+    where a select of every staff member would weigh on every account page (10,000 options
+    are seconds to render and half a megabyte to send)."""
+
+    staff_member = StaffMemberField(queryset=None, label="Staff member")
 
     def __init__(self, *args, organization: Organization, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        queryset = StaffMember.objects.filter(organization=organization).order_by("name")
-        self.fields["staff_member"].queryset = queryset
-        self.fields["staff_member"].widget.staff_queryset = queryset
+        field = self.fields["staff_member"]
+        field.queryset = StaffMember.objects.filter(organization=organization).order_by("name")
+        if field.queryset.count() > STAFF_SELECT_LIMIT:
+            field.widget = forms.EmailInput(attrs={"placeholder": "name@example.com"})
+            field.help_text = "The staff member's email or alternate email."
+            self.initial.pop("staff_member", None)
 
 
 class NotStaffForm(forms.Form):

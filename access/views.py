@@ -418,7 +418,7 @@ def _identity_post(request: HttpRequest, system: CriticalSystem, account: Any) -
 
         raise PermissionDenied("Your role in this organisation does not allow this.")
     if action == "map":
-        if request.POST.get("staff_member"):
+        if request.POST.get("staff_member", "").isdigit():
             # Another organisation's staff member is as unknown as a missing one: 404.
             get_in_org(
                 StaffMember.objects,

@@ -249,23 +249,36 @@ def test_offboarded_tab_and_staff_page_find_every_account_of_a_person(
     assert {row.account.pk for row in page.context["accounts"]} == mine[person]
 
 
-def test_account_page_offers_every_staff_member_once_with_the_mapped_one_selected(
-    admin_client, organization, system, mixed_accounts, django_assert_max_num_queries
+def test_account_page_of_a_large_organisation_maps_by_typed_email_without_listing_staff(
+    admin_client, organization, system, mixed_accounts, monkeypatch, django_assert_max_num_queries
 ):
-    identity = AccountIdentity.objects.filter(kind=IdentityKind.MAPPED).first()
-    account = RemoteAccount.objects.get(external_id=identity.account_key)
-    StaffMember.objects.create(organization=organization, name="<Zed & Co>", email="z@example.com")
+    monkeypatch.setattr("access.forms.STAFF_SELECT_LIMIT", 10)
+    account = RemoteAccount.objects.get(external_id="P0005")  # not identified
+    alternate = StaffAlternateEmail.objects.first()
     url = reverse("access:account_detail", args=[organization.slug, account.pk])
     with django_assert_max_num_queries(16):
         page = admin_client.get(url).content.decode()
-    opening = '<select name="staff_member" id="id_staff_member" required>'
-    staff_select = page[page.index(opening) : page.index("</select>", page.index(opening))]
-    assert staff_select.count("<option value=") == StaffMember.objects.count() + 1
-    selected = identity.staff_member
-    assert (
-        f'<option value="{selected.pk}" selected>{selected.name} &lt;{selected.email}&gt;</option>'
-    ) in page
-    assert "&lt;Zed &amp; Co&gt; &lt;z@example.com&gt;" in page
+    assert '<select name="staff_member"' not in page
+    assert '<input type="email" name="staff_member"' in page
+    assert mixed_accounts[7].email not in page  # no list of the organisation's staff
+
+    unknown = admin_client.post(url, {"action": "map", "staff_member": "nobody@example.com"})
+    assert unknown.status_code == 400
+    assert "No staff member has this email." in unknown.content.decode()
+    mapped = admin_client.post(url, {"action": "map", "staff_member": alternate.email.upper()})
+    assert mapped.status_code == 302
+    identity = AccountIdentity.objects.get(system=system, account_key="P0005")
+    assert identity.staff_member == alternate.staff_member
+
+
+def test_account_page_of_a_small_organisation_offers_a_select_of_its_staff(
+    admin_client, organization, system, make_staff, make_account
+):
+    ada = make_staff(name="Ada", email="ada@example.com")
+    account = make_account(email="ada@example.com")
+    url = reverse("access:account_detail", args=[organization.slug, account.pk])
+    page = admin_client.get(url).content.decode()
+    assert f'<option value="{ada.pk}" selected>Ada &lt;ada@example.com&gt;</option>' in page
 
 
 def test_a_system_kept_by_hand_sorts_and_filters_the_same_way(
