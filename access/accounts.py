@@ -4,7 +4,9 @@ Identification is a join, not a loop: each account is annotated with its identit
 hand (`AccountIdentity`), the staff member whose email or alternate email equals its email
 (both stored in lower case, so the match is case-insensitive), and that staff member's status
 and org role. Pages, checks, CSVs and reviews all start from `system_accounts`, so a tab with
-5,000 accounts stays one query per page.
+5,000 accounts stays one query per page. These subqueries are evaluated per row: lists that sort,
+filter or count over every account use the same rule as joins (`access.account_facts`) and
+annotate only the rows they show.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
 
@@ -131,14 +133,43 @@ class ValidAccessForm(forms.Form):
         return cleaned
 
 
+STAFF_SELECT_LIMIT = 300
+
+
+class StaffMemberField(forms.ModelChoiceField):
+    """A staff member by id (a choice of the select) or by email or alternate email (typed)."""
+
+    def to_python(self, value: Any) -> StaffMember | None:
+        if isinstance(value, str) and "@" in value:
+            email = value.strip().lower()
+            member = (
+                self.queryset.filter(email=email).first()
+                or self.queryset.filter(alternate_email_rows__email=email).first()
+            )
+            if member is None:
+                raise forms.ValidationError(
+                    "No staff member has this email.", code="invalid_choice"
+                )
+            return member
+        return super().to_python(value)
+
+
 class MapAccountForm(forms.Form):
-    staff_member = forms.ModelChoiceField(queryset=None, label="Staff member")
+    """Map an account to a staff member: picked from a select in an organisation of up to
+    `STAFF_SELECT_LIMIT` staff members; typed as an email or alternate email in a larger one,
+    where a select of every staff member would weigh on every account page (10,000 options
+    are seconds to render and half a megabyte to send)."""
+
+    staff_member = StaffMemberField(queryset=None, label="Staff member")
 
     def __init__(self, *args, organization: Organization, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["staff_member"].queryset = StaffMember.objects.filter(
-            organization=organization
-        ).order_by("name")
+        field = self.fields["staff_member"]
+        field.queryset = StaffMember.objects.filter(organization=organization).order_by("name")
+        if field.queryset.count() > STAFF_SELECT_LIMIT:
+            field.widget = forms.EmailInput(attrs={"placeholder": "name@example.com"})
+            field.help_text = "The staff member's email or alternate email."
+            self.initial.pop("staff_member", None)
 
 
 class NotStaffForm(forms.Form):

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
 
+from access.account_facts import AccountList, account_ids_of_staff, identity_counts
 from access.accounts import access_connections, system_accounts
 from access.checks import (
     ACCOUNT,
@@ -21,7 +22,6 @@ from access.checks import (
     SYSTEM_ACCOUNT,
     allowances_of,
 )
-from access.forms import SORTS
 from access.models import (
     AccessReview,
     AccessReviewItem,
@@ -105,32 +105,18 @@ def license_choices(system: CriticalSystem) -> list[tuple[str, str]]:
     ]
 
 
-def staff_access_accounts(*, system: CriticalSystem, filters: dict[str, Any]) -> QuerySet:
-    """The Staff access tab's accounts, filtered and sorted (one SQL query per page)."""
-    queryset = _with_check_status(system_accounts(system=system), system)
-    if filters.get("q"):
-        queryset = queryset.filter(
-            Q(name__icontains=filters["q"]) | Q(email__icontains=filters["q"])
-        )
-    if filters.get("identification"):
-        queryset = queryset.filter(identification=filters["identification"])
-    if filters.get("staff_status"):
-        queryset = queryset.filter(staff_status=filters["staff_status"])
-    if filters.get("org_role"):
-        queryset = queryset.filter(staff_org_role_id=filters["org_role"].pk)
-    if filters.get("role"):
-        queryset = queryset.filter(role=filters["role"])
-    if filters.get("license") and system.is_pagerduty:
-        queryset = queryset.filter(license_id=filters["license"])
-    if filters.get("on_call") and system.is_pagerduty:
-        on_call = Q(on_schedule=True) | Q(on_escalation_policy=True)
-        queryset = queryset.filter(on_call if filters["on_call"] == "yes" else ~on_call)
-    if filters.get("check_status"):
-        queryset = queryset.filter(check_status=filters["check_status"])
-    order = SORTS.get(filters.get("sort") or "name", "name")
-    if not system.is_pagerduty and order.lstrip("-") == "last_sign_in_at":
-        order = "name"
-    return queryset.order_by(order, "pk")
+def staff_access_accounts(*, system: CriticalSystem, filters: dict[str, Any]) -> AccountList:
+    """The Staff access tab's accounts, filtered and sorted, as ids (one query per page and
+    one count); `staff_access_page` annotates a page's accounts."""
+    return AccountList(system=system, filters=filters)
+
+
+def staff_access_page(*, system: CriticalSystem, account_ids: list[int]) -> list[Any]:
+    """One page of the Staff access tab: the accounts of `account_ids` with their identity
+    and check status, in that order (one query whatever the system's size)."""
+    accounts = _with_check_status(system_accounts(system=system), system).filter(pk__in=account_ids)
+    by_id = {account.pk: account for account in accounts}
+    return [by_id[pk] for pk in account_ids if pk in by_id]
 
 
 @dataclass
@@ -168,28 +154,18 @@ class SystemSummary:
 
 
 def system_summary(*, system: CriticalSystem) -> SystemSummary:
-    """Counts of the Summary tab from one streamed query (plus the last sync)."""
+    """Counts of the Summary tab from one aggregate query (plus the last sync): the
+    valid-access rule is applied once per group of alike accounts."""
     policy = access_policy(system)
     counts: dict[str, int] = defaultdict(int)
     offboarded_staff = set()
-    fields = [
-        "identification",
-        "staff_id",
-        "staff_status",
-        "staff_org_role_id",
-        "staff_org_role_name",
-        "role",
-    ]
-    for row in (
-        system_accounts(system=system).values_list(*fields, named=True).iterator(chunk_size=2000)
-    ):
-        counts["accounts"] += 1
-        counts[row.identification] += 1
-        if row.staff_status == StaffStatus.OFFBOARDED:
-            offboarded_staff.add(row.staff_id)
-        verdict = policy.verdict(row, system)
+    for group in identity_counts(system=system):
+        counts["accounts"] += group.accounts
+        counts[group.identification] += group.accounts
+        offboarded_staff.update(group.offboarded_staff_ids)
+        verdict = policy.verdict(group, system)
         if verdict is not None and verdict.status == CheckStatus.FAILING:
-            counts["invalid"] += 1
+            counts["invalid"] += group.accounts
     last_sync = None
     if system.is_pagerduty:
         last_sync = (
@@ -306,8 +282,9 @@ def offboarded_rows(
     account), Not found (no account mapped to them); time to revoke from the last working day."""
     ids = [member.pk for member in staff_members]
     accounts: dict[int, list[Any]] = defaultdict(list)
+    mine = account_ids_of_staff(system=system, staff_ids=ids, live_only=False, on=now.date())
     for account in system_accounts(system=system, live_only=False, on=now.date()).filter(
-        staff_id__in=ids
+        pk__in=mine
     ):
         accounts[account.staff_id].append(account)
     results = {

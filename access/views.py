@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from access import selectors, services
+from access.account_facts import account_ids_of_staff
 from access.accounts import account_key_of, pagerduty_accounts, system_accounts
 from access.checks import ACCOUNT, STAFF, SYSTEM_ACCOUNT, pagerduty_system_lookup
 from access.forms import (
@@ -135,7 +136,10 @@ def system_accounts_tab(request: HttpRequest, system_id: int) -> HttpResponse:
         "accounts",
         filters=filters,
         page=page,
-        rows=selectors.account_rows(system=system, accounts=page.object_list),
+        rows=selectors.account_rows(
+            system=system,
+            accounts=selectors.staff_access_page(system=system, account_ids=page.object_list),
+        ),
         querystring=querystring_without_page(request),
         sort=request.GET.get("sort", "name"),
     )
@@ -172,11 +176,16 @@ def system_accounts_csv(request: HttpRequest, system_id: int) -> HttpResponse:
 
     def rows():
         yield header
-        for account in accounts.iterator(chunk_size=2000):
+        pagerduty = system.is_pagerduty
+        for account in accounts.rows():
             verdict = policy.verdict(account, system)
-            pagerduty = system.is_pagerduty
+            on_call = (
+                None
+                if account.on_schedule is None and account.on_escalation_policy is None
+                else bool(account.on_schedule or account.on_escalation_policy)
+            )
             yield [
-                account_key_of(account),
+                account.account_key,
                 account.name,
                 account.email,
                 Identification(account.identification).label,
@@ -184,11 +193,11 @@ def system_accounts_csv(request: HttpRequest, system_id: int) -> HttpResponse:
                 account.staff_status or "",
                 account.staff_org_role_name or "",
                 role_label(account.role) if pagerduty else account.role,
-                account.license.name if pagerduty and account.license else "",
+                (account.license_name or "") if pagerduty else "",
                 account.last_sign_in_at.isoformat()
                 if pagerduty and account.last_sign_in_at
                 else "",
-                {True: "yes", False: "no", None: ""}[account.is_on_call] if pagerduty else "",
+                {True: "yes", False: "no", None: ""}[on_call] if pagerduty else "",
                 verdict.detail if verdict else "",
                 account.check_status,
             ]
@@ -409,7 +418,7 @@ def _identity_post(request: HttpRequest, system: CriticalSystem, account: Any) -
 
         raise PermissionDenied("Your role in this organisation does not allow this.")
     if action == "map":
-        if request.POST.get("staff_member"):
+        if request.POST.get("staff_member", "").isdigit():
             # Another organisation's staff member is as unknown as a missing one: 404.
             get_in_org(
                 StaffMember.objects,
@@ -505,7 +514,10 @@ def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
     system = pagerduty_system_lookup(request.organization)
     accounts = (
         selectors.account_rows(
-            system=system, accounts=pagerduty_accounts(system=system).filter(staff_id=member.pk)
+            system=system,
+            accounts=pagerduty_accounts(system=system).filter(
+                pk__in=account_ids_of_staff(system=system, staff_ids=[member.pk], live_only=False)
+            ),
         )
         if system
         else []
