@@ -121,6 +121,8 @@ def _access_and_spend_pages(organization: Any) -> list[tuple[str, str, dict[str,
     offboarded = StaffMember.objects.filter(
         organization=organization, status=StaffStatus.OFFBOARDED
     ).first()
+    from checks.registry import check_list
+
     accounts_tab = reverse("access:system_accounts", args=[slug, system.pk])
     members_tab = reverse("spend:service_members", args=[slug, service.pk])
     return [
@@ -137,6 +139,15 @@ def _access_and_spend_pages(organization: Any) -> list[tuple[str, str, dict[str,
             "Access: offboarded person",
             reverse("access:staff_detail", args=[slug, offboarded.pk]),
             {},
+        ),
+        *(
+            (
+                f"Monitoring: {check.code}",
+                reverse("checks:check_detail", args=[slug, check.code]),
+                {},
+            )
+            for check in check_list()
+            if check.code.startswith("access_")
         ),
         ("Spend", reverse("spend:service_list", args=[slug]), {}),
         ("Spend: members", members_tab, {}),
@@ -242,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         ("Dashboard", reverse("tenants:dashboard", args=[slug]), {}),
     ]
     for check in check_list():
+        if check.code.startswith("access_"):
+            continue  # measured on the access organisation, where they have entities
         pages.append(
             (
                 f"Monitoring: {check.code}",
