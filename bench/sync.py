@@ -20,7 +20,8 @@ import resource
 import sys
 import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as datetime_time
 from typing import Any
 
 RESULT_PREFIX = "BENCH_RESULT "
@@ -65,6 +66,7 @@ def fetch_only(connection: Any) -> dict[str, Any]:
 
     from integrations.pagerduty.sync.steps.catalog import SERVICE_LIST_PARAMS
     from integrations.pagerduty.sync.steps.incidents import LOG_ENTRY_PARAMS, backfill_start
+    from integrations.pagerduty.sync.steps.usage import month_start
 
     client = _client(connection)
     now = timezone.now()
@@ -86,6 +88,10 @@ def fetch_only(connection: Any) -> dict[str, Any]:
     items += sum(
         1 for _ in client.iter_log_entries(since=since, until=until, params=LOG_ENTRY_PARAMS)
     )
+    # The usage step: every month of the backfill window, from its first day.
+    notifications_since = datetime.combine(month_start(since), datetime_time.min, tzinfo=UTC)
+    for page in client.iter_notifications(since=notifications_since, until=until):
+        items += len(page)
     return {
         "wall_seconds": time.perf_counter() - started,
         "items": items,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -20,7 +21,7 @@ from integrations.models import (
 from integrations.pagerduty import client as client_module
 from integrations.pagerduty.datetimes import format_pagerduty_datetime
 from integrations.pagerduty.sync.run import sync_connection
-from integrations.pagerduty.sync.steps.usage import contiguous_runs
+from integrations.pagerduty.sync.steps.usage import UsageStep, contiguous_runs
 from pagerduty_standin import DEFAULT_API_KEY
 from tests.factories import ConnectionFactory
 from tests.integrations.sync.fake_pagerduty import FakePagerDuty, make_user
@@ -112,6 +113,40 @@ def test_months_to_read_group_into_runs():
         (date(2025, 4, 1), date(2025, 4, 1)),
         (date(2025, 12, 1), date(2026, 1, 1)),
     ]
+
+
+def test_later_syncs_read_again_only_months_not_read_since_they_settled(organization, settings):
+    """The current month always; a past month until it was read a day after its end."""
+    settings.INCIDENT_BACKFILL_DAYS = 100
+    connection = ConnectionFactory(organization=organization)
+    now = datetime(2026, 7, 10, 12, tzinfo=UTC)
+
+    def read(month: date, at: datetime) -> None:
+        RemoteNotificationCount.objects.create(
+            organization=organization,
+            connection=connection,
+            month=month,
+            notification_type="sms_notification",
+            synced_at=at,
+        )
+
+    read(date(2026, 4, 1), datetime(2026, 5, 3, tzinfo=UTC))  # settled: read two days after
+    read(date(2026, 5, 1), datetime(2026, 6, 1, 6, tzinfo=UTC))  # read within a day of its end
+    read(date(2026, 7, 1), datetime(2026, 7, 10, 11, tzinfo=UTC))  # the running month
+    # June was never read.
+
+    sync = SimpleNamespace(now=now, connection=connection)
+    assert UsageStep()._months_to_read(sync) == [
+        date(2026, 5, 1),
+        date(2026, 6, 1),
+        date(2026, 7, 1),
+    ]
+    # That sync read them again: May and June are over and settled now.
+    RemoteNotificationCount.objects.filter(month=date(2026, 5, 1)).update(
+        synced_at=datetime(2026, 7, 10, 11, tzinfo=UTC)
+    )
+    read(date(2026, 6, 1), datetime(2026, 7, 10, 11, tzinfo=UTC))
+    assert UsageStep()._months_to_read(sync) == [date(2026, 7, 1)]
 
 
 def test_usage_counts_notifications_per_month_and_type_and_seats_per_tier(

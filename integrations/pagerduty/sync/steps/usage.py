@@ -5,8 +5,8 @@ sent per month and type.
   what that was, so every sync records the seats held per tier today (the day's highest).
 * Notifications: ``GET /notifications`` (scope ``users:notifications.read``) in windows under
   three months, each split under the 10,000 offset ceiling (see the client), counted per month
-  and type. The first sync reads the backfill window; later ones re-read only the current and
-  previous month, plus any month never read. A month read stores a row per type (zero too), so
+  and type. The first sync reads the backfill window; later ones re-read only the current month,
+  plus any month never read or not read since a day after it ended. A month read stores a row per type (zero too), so
   a month without rows was not read: spend shows "not available" there.
 
 A missing scope skips the notifications with a note on the run; nothing else fails.
@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, CharField, Count, F, Value, When
+from django.db.models import Case, CharField, Count, F, Min, Value, When
 from django.db.models.functions import Coalesce
 
 from integrations.models import RemoteAccount, RemoteNotificationCount, RemoteSeatCount
@@ -41,6 +41,8 @@ STAKEHOLDER_ROLES = (PagerDutyRole.FULL_STAKEHOLDER, PagerDutyRole.LIMITED_STAKE
 # Tiers of accounts without a license (licenses not readable): by role group.
 FALLBACK_TIER_FULL_USER = ("Full User", "FullUser")
 FALLBACK_TIER_STAKEHOLDER = ("Stakeholder", "Stakeholder")
+# A month's notifications are read again until a read a day after its end (late arrivals).
+MONTH_SETTLES_AFTER = timedelta(days=1)
 NOTIFICATIONS_MISSING_NOTE = (
     "Notifications skipped: {message} Billable alerts and notifications show as not available "
     "until the 'users:notifications.read' permission is granted."
@@ -159,17 +161,25 @@ class UsageStep:
                     counts.updated += 1
 
     def _months_to_read(self, sync: SyncContext) -> list[date]:
-        """Months never read in the backfill window, and always the current and previous."""
+        """Months of the backfill window not read since they were over: never read, read while
+        they were still running (the current month always), or read less than a day after
+        they ended (notifications arrive a little late). A month read after that is final."""
         current = month_start(sync.now)
         first = month_start(backfill_start(sync.now))
-        wanted = months_between(first, current)
-        read = set(
-            RemoteNotificationCount.objects.filter(
-                connection=sync.connection, month__gte=first
-            ).values_list("month", flat=True)
+        read_at = dict(
+            RemoteNotificationCount.objects.filter(connection=sync.connection, month__gte=first)
+            .order_by()
+            .values("month")
+            .annotate(read_at=Min("synced_at"))
+            .values_list("month", "read_at")
         )
-        previous = month_start(current - timedelta(days=1))
-        return [month for month in wanted if month not in read or month >= previous]
+        return [
+            month
+            for month in months_between(first, current)
+            if month not in read_at
+            or read_at[month]
+            < datetime.combine(next_month(month), time.min, tzinfo=UTC) + MONTH_SETTLES_AFTER
+        ]
 
     def _read_notifications(self, sync: SyncContext) -> None:
         counts = sync.count("notifications")
