@@ -39,10 +39,13 @@ run: install
 	$(DEMO_ENV) $(MANAGE) migrate --noinput
 	$(DEMO_ENV) $(MANAGE) setup_schedules
 	@echo "Starting the PagerDuty stand-in (:$(STANDIN_PORT)), a django-q2 worker and the web server (:$(WEB_PORT)). Ctrl-C stops all three."
-	@trap 'kill 0' INT TERM EXIT; \
-	$(DEMO_ENV) $(MANAGE) pagerduty_standin --port $(STANDIN_PORT) --seed 1 & \
+	@# The stand-in and the worker run in their own sessions, so Ctrl-C reaches only the web
+	@# server; the trap then stops each of them with one TERM (a second signal while django-q2
+	@# stops its worker processes leaves it hanging).
+	@trap 'trap - INT TERM EXIT; kill $$standin $$worker 2>/dev/null; wait' INT TERM EXIT; \
+	$(DEMO_ENV) setsid $(MANAGE) pagerduty_standin --port $(STANDIN_PORT) --seed 1 & standin=$$!; \
 	$(DEMO_ENV) $(MANAGE) seed_demo --seed 1 --standin-url http://127.0.0.1:$(STANDIN_PORT) || exit 1; \
-	$(DEMO_ENV) $(MANAGE) qcluster & \
+	$(DEMO_ENV) setsid $(MANAGE) qcluster & worker=$$!; \
 	$(DEMO_ENV) $(MANAGE) runserver 127.0.0.1:$(WEB_PORT)
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
