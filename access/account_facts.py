@@ -31,7 +31,7 @@ from access.models import AccountIdentity, CriticalSystem, IdentityKind, ManualA
 from access.rules import Identification
 from checks.models import CheckResult, CheckStatus
 from integrations.models import RemoteAccount, RemoteLicense
-from tenants.models import OrgRole, StaffAlternateEmail, StaffMember
+from tenants.models import OrgRole, StaffAlternateEmail, StaffMember, StaffStatus
 
 
 def _table(model) -> str:
@@ -49,17 +49,17 @@ def _accounts_source(*, system: CriticalSystem, live_only: bool) -> tuple[str, l
             "remote.removed_at "
             f"FROM {_table(RemoteAccount)} AS remote "
             f"LEFT JOIN {_table(RemoteLicense)} AS license ON license.id = remote.license_id "
-            "WHERE remote.organization_id = %s AND remote.connection_id = ANY(%s)"
+            f"WHERE remote.organization_id = %s AND remote.connection_id IN ({_in(connection_ids)})"
         )
         if live_only:
             sql += " AND remote.removed_at IS NULL"
-        return sql, [system.organization_id, connection_ids]
+        return sql, [system.organization_id, *connection_ids]
     sql = (
         "SELECT id, email AS account_key, name, email, role, "
-        "NULL::timestamptz AS last_sign_in_at, NULL::bigint AS license_id, "
-        "NULL::varchar AS license_name, "
-        "NULL::boolean AS on_schedule, NULL::boolean AS on_escalation_policy, "
-        "NULL::timestamptz AS removed_at "
+        "CAST(NULL AS timestamp) AS last_sign_in_at, CAST(NULL AS bigint) AS license_id, "
+        "CAST(NULL AS varchar(1)) AS license_name, "
+        "CAST(NULL AS boolean) AS on_schedule, CAST(NULL AS boolean) AS on_escalation_policy, "
+        "CAST(NULL AS timestamp) AS removed_at "
         f"FROM {_table(ManualAccount)} WHERE system_id = %s"
     )
     return sql, [system.pk]
@@ -139,6 +139,12 @@ def facts_sql(
     return sql, [*column_params, *source_params, *join_params]
 
 
+def _in(values: list[Any]) -> str:
+    """Placeholders of an IN list (portable: SQLite has no ``= ANY(array)``); NULL when empty,
+    which matches nothing."""
+    return ", ".join(["%s"] * len(values)) or "NULL"
+
+
 def _fetch(sql: str, params: list[Any]) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -166,7 +172,7 @@ class AccountList:
         filters, pagerduty = self.filters, self.system.is_pagerduty
         if filters.get("q"):
             self._add(
-                "(UPPER(name::text) LIKE UPPER(%s) OR UPPER(email::text) LIKE UPPER(%s))",
+                "(UPPER(name) LIKE UPPER(%s) OR UPPER(email) LIKE UPPER(%s))",
                 _like(filters["q"]),
                 _like(filters["q"]),
             )
@@ -216,20 +222,18 @@ class AccountList:
         if not isinstance(index, slice) or index.step not in (None, 1):
             raise TypeError("AccountList takes slices of consecutive ids.")
         start = index.start or 0
+        if index.stop is not None and index.stop <= start:
+            return []
         sql, params = self._query("id")
-        sql += f" ORDER BY {self.order_by} OFFSET %s"
-        params.append(start)
-        if index.stop is not None:
-            sql += " LIMIT %s"
-            params.append(max(index.stop - start, 0))
-        return [row[0] for row in _fetch(sql, params)]
+        limits = connection.ops.limit_offset_sql(start, index.stop)
+        return [row[0] for row in _fetch(f"{sql} ORDER BY {self.order_by} {limits}", params)]
 
     def rows(self, *, chunk_size: int = 2000) -> Iterator[Any]:
         """Every account's facts in order, streamed (named rows; the CSV export)."""
         sql, params = self._query("*", facts_sql(system=self.system))
         with connection.chunked_cursor() as cursor:
             cursor.execute(f"{sql} ORDER BY {self.order_by}", params)
-            Row = namedtuple("Row", [column.name for column in cursor.description])
+            Row = namedtuple("Row", [column[0] for column in cursor.description])
             while chunk := cursor.fetchmany(chunk_size):
                 yield from (Row(*values) for values in chunk)
 
@@ -250,13 +254,22 @@ def identity_counts(*, system: CriticalSystem) -> list[IdentityGroup]:
     """The live accounts grouped by what the valid-access rule reads (one aggregate query):
     the rule is then applied once per group, not once per account."""
     sql, params = facts_sql(system=system, check_status=False)
-    rows = _fetch(
+    groups: dict[tuple, list] = {}
+    # Offboarded people's ids split their groups (portable SQL: no ARRAY_AGG); merged here.
+    for *key, offboarded_staff_id, accounts in _fetch(
         "SELECT identification, staff_status, staff_org_role_id, staff_org_role_name, role, "
-        "COUNT(*), ARRAY_AGG(DISTINCT staff_id) FILTER (WHERE staff_status = %s) "
-        f"FROM ({sql}) AS facts GROUP BY 1, 2, 3, 4, 5",
-        ["offboarded", *params],
-    )
-    return [IdentityGroup(*row[:6], row[6] or []) for row in rows]
+        "CASE WHEN staff_status = %s THEN staff_id END, COUNT(*) "
+        f"FROM ({sql}) AS facts GROUP BY 1, 2, 3, 4, 5, 6",
+        [StaffStatus.OFFBOARDED.value, *params],
+    ):
+        group = groups.setdefault(tuple(key), [0, []])
+        group[0] += accounts
+        if offboarded_staff_id is not None:
+            group[1].append(offboarded_staff_id)
+    return [
+        IdentityGroup(*key, accounts, sorted(staff_ids))
+        for key, (accounts, staff_ids) in groups.items()
+    ]
 
 
 def account_ids_of_staff(
@@ -269,8 +282,12 @@ def account_ids_of_staff(
     """The ids of the accounts that belong to these staff members (one query): the ORM's
     `staff_id` annotation in a filter is evaluated for every account of the system. A list,
     not a subquery, so the planner cannot rerun the joins once per account."""
+    staff_ids = list(staff_ids)
+    if not staff_ids:
+        return []
     sql, params = facts_sql(system=system, live_only=live_only, on=on, check_status=False)
     rows = _fetch(
-        f"SELECT id FROM ({sql}) AS facts WHERE staff_id = ANY(%s)", [*params, list(staff_ids)]
+        f"SELECT id FROM ({sql}) AS facts WHERE staff_id IN ({_in(staff_ids)})",
+        [*params, *staff_ids],
     )
     return [row[0] for row in rows]

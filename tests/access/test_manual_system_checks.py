@@ -289,6 +289,10 @@ def _manual_accounts(organization, system, count, org_role):
     )
 
 
+@pytest.mark.skipif(
+    database.vendor != "postgresql",
+    reason="SQLite splits bulk writes into many statements by its 999-variable limit",
+)
 def test_evaluation_is_a_bounded_number_of_queries_with_2000_manual_accounts(
     organization, vault, sre, evaluate
 ):

@@ -117,6 +117,7 @@ def test_production_throttles_live_in_a_cache_every_process_shares():
     assert "RedisCache" in settings_in_production(REDIS_URL="redis://127.0.0.1:6379/0")
 
 
+@pytest.mark.django_db(transaction=True)  # SQLite's schema editor refuses a test transaction
 def test_migrate_creates_the_database_cache_table():
     migration = importlib.import_module("tenants.migrations.0003_cache_table")
     database_cache = {
@@ -125,7 +126,14 @@ def test_migrate_creates_the_database_cache_table():
             "LOCATION": "sprintolike_test_cache",
         }
     }
-    with override_settings(CACHES=database_cache), connection.schema_editor() as schema_editor:
-        migration.create_cache_table(None, schema_editor)
-        migration.create_cache_table(None, schema_editor)
-    assert "sprintolike_test_cache" in connection.introspection.table_names()
+    try:
+        with (
+            override_settings(CACHES=database_cache),
+            connection.schema_editor() as schema_editor,
+        ):
+            migration.create_cache_table(None, schema_editor)
+            migration.create_cache_table(None, schema_editor)
+        assert "sprintolike_test_cache" in connection.introspection.table_names()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS sprintolike_test_cache")
