@@ -19,6 +19,7 @@ from django.db.models import (
     Case,
     CharField,
     DateField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -68,12 +69,30 @@ def annotate_identity(
 ) -> QuerySet:
     """Add `identification`, `staff_id` and the staff member's name, email, status, org role
     and last working day to a queryset of accounts with an `email` column."""
-    organization_id = system.organization_id
+    return _annotate_identity(
+        queryset,
+        organization_id=system.organization_id,
+        system_id=system.pk,
+        key_field=key_field,
+        on=on,
+    )
+
+
+def _annotate_identity(
+    queryset: QuerySet,
+    *,
+    organization_id: int,
+    system_id: int | OuterRef,
+    key_field: str,
+    on: date | None = None,
+) -> QuerySet:
+    """`annotate_identity` for one system (`system_id` an id) or for accounts of several
+    systems (`OuterRef("system_id")`: each account is judged under its own system's decisions)."""
     on = on or timezone.now().date()
     # A "not a staff account" mark past its expiry no longer holds: the account is judged again.
     identity = AccountIdentity.objects.filter(
         Q(expires_on__isnull=True) | Q(expires_on__gte=on),
-        system_id=system.pk,
+        system_id=system_id,
         account_key=OuterRef(key_field),
     )
     queryset = (
@@ -129,6 +148,41 @@ def pagerduty_accounts(
 def manual_accounts(*, system: CriticalSystem, on: date | None = None) -> QuerySet[ManualAccount]:
     queryset = ManualAccount.objects.filter(system=system)
     return annotate_identity(queryset, system=system, key_field="email", on=on)
+
+
+def manual_accounts_of_staff(
+    *, staff_member: StaffMember, on: date | None = None
+) -> QuerySet[ManualAccount]:
+    """Every account, in every system kept by hand, that belongs to the staff member, with its
+    identification (one query whatever the number of systems). Only the accounts that can be
+    theirs are judged: those with one of their emails, or mapped to them by hand."""
+    mapped_to_them = AccountIdentity.objects.filter(
+        system_id=OuterRef("system_id"),
+        account_key=OuterRef("email"),
+        kind=IdentityKind.MAPPED,
+        staff_member=staff_member,
+    )
+    their_alternate_emails = StaffAlternateEmail.objects.filter(staff_member=staff_member).values(
+        "email"
+    )
+    candidates = ManualAccount.objects.filter(
+        Q(email=staff_member.email)
+        | Q(email__in=their_alternate_emails)
+        | Q(Exists(mapped_to_them)),
+        organization_id=staff_member.organization_id,
+    )
+    return (
+        _annotate_identity(
+            candidates,
+            organization_id=staff_member.organization_id,
+            system_id=OuterRef("system_id"),
+            key_field="email",
+            on=on,
+        )
+        .filter(staff_id=staff_member.pk)
+        .select_related("system")
+        .order_by("system__name", "email", "pk")
+    )
 
 
 def system_accounts(

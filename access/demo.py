@@ -7,14 +7,23 @@ stand-in's users; then, in the stand-in, some leavers' users are removed and a f
 changed, so the next sync (queued by connecting) records removals (exact, from audit records)
 and role changes. A review completed a month ago, an alternate email, a service account and a
 mapping by hand complete the picture.
+
+GitHub is a critical system kept by hand (`manual_system_demo_seed`, no stand-in needed): its
+accounts are imported from a CSV as a user would, so the checks of systems kept by hand have
+passing and failing accounts: staff identified by email, one mapped by hand, a bot marked as a
+service account, an unknown address, a leaver who still holds an account and someone whose org
+role may not hold one.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 from typing import Any
 
 import requests
+from django.db import transaction
 from django.utils import timezone
 
 from access import reviews, services
@@ -26,6 +35,10 @@ from integrations.pagerduty.sync.run import sync_connection
 from integrations.pagerduty.sync.steps.catalog import LicensesStep
 from integrations.pagerduty.sync.steps.people import SignInsStep, UsersStep
 from tenants.models import Organization, OrgRole, StaffAlternateEmail, StaffMember, StaffStatus
+
+DEMO_MANUAL_SYSTEM = "GitHub"
+DEMO_MANUAL_ALLOWED_ROLES = ("SRE", "Backend engineer", "Engineering manager")
+DEMO_MANUAL_ROLES = ("admin", "maintain", "write", "write", "read")
 
 DEMO_ALLOWANCES = {
     "SRE": "user",
@@ -131,6 +144,92 @@ def access_demo_seed(*, organization: Organization, user: Any, standin_url: str)
         f"Access demo: PagerDuty is a critical system (role-based), a review completed, "
         f"{removed} leavers removed and {promoted} roles raised in the stand-in for the next sync."
     )
+
+
+@transaction.atomic
+def manual_system_demo_seed(*, organization: Organization, user: Any) -> str:
+    """Seed GitHub, a critical system kept by hand, once (all or nothing); returns what was
+    done."""
+    if CriticalSystem.objects.filter(
+        organization=organization, name__iexact=DEMO_MANUAL_SYSTEM
+    ).exists():
+        return f"{DEMO_MANUAL_SYSTEM} demo already seeded."
+    staff = StaffMember.objects.filter(organization=organization).select_related("org_role")
+    allowed = list(
+        staff.filter(
+            status=StaffStatus.ACTIVE, org_role__name__in=DEMO_MANUAL_ALLOWED_ROLES
+        ).order_by("pk")[:7]
+    )
+    not_allowed = (
+        staff.filter(status=StaffStatus.ACTIVE)
+        .exclude(org_role__name__in=DEMO_MANUAL_ALLOWED_ROLES)
+        .order_by("pk")
+        .first()
+    )
+    leaver = staff.filter(status=StaffStatus.OFFBOARDED).order_by("pk").first()
+    if len(allowed) < 2:
+        return f"{DEMO_MANUAL_SYSTEM} demo skipped: the staff directory is too small."
+    system = services.critical_system_create(
+        organization=organization,
+        kind=SystemKind.MANUAL,
+        name=DEMO_MANUAL_SYSTEM,
+        description="Source code and deployments (organisation members, exported by hand).",
+        owner=user,
+        acting_user=user,
+    )
+    services.valid_access_configure(
+        system=system,
+        mode=ValidAccessMode.ROLE_BASED,
+        allowances=dict.fromkeys(
+            OrgRole.objects.filter(organization=organization, name__in=DEMO_MANUAL_ALLOWED_ROLES),
+            "",
+        ),
+        grace_days=0,
+        acting_user=user,
+    )
+    mapped_by_hand, identified = allowed[0], allowed[1:]
+    personal_email = f"{mapped_by_hand.email.split('@')[0]}.personal@gmail.example"
+    rows = [
+        (member.email, member.name, DEMO_MANUAL_ROLES[index % len(DEMO_MANUAL_ROLES)])
+        for index, member in enumerate(identified)
+    ]
+    rows.append((personal_email, mapped_by_hand.name, "write"))
+    rows.append(("deploy-bot@example.com", "Deploy bot", "write"))
+    rows.append(("contractor@agency.example", "Sam Contractor", "write"))
+    for member in (leaver, not_allowed):
+        if member is not None:
+            rows.append((member.email, member.name, "write"))
+    result = services.manual_accounts_import(
+        system=system, content=_csv_bytes(rows), acting_user=user
+    )
+    if not result.ok:
+        raise services.AccessError(
+            f"The {DEMO_MANUAL_SYSTEM} demo CSV was refused: {result.errors}"
+        )
+    services.account_map(
+        system=system, account_key=personal_email, staff_member=mapped_by_hand, acting_user=user
+    )
+    services.account_mark_not_staff(
+        system=system,
+        account_key="deploy-bot@example.com",
+        not_staff_kind="service",
+        reason="Deploys from CI; its token is rotated monthly",
+        expires_on=None,
+        acting_user=user,
+    )
+    return (
+        f"{DEMO_MANUAL_SYSTEM} demo: a critical system kept by hand with {result.imported} "
+        "accounts imported from CSV (one unknown, one a leaver's, one mapped by hand)."
+    )
+
+
+def _csv_bytes(rows: list[tuple[str, str, str]]) -> bytes:
+    """The rows as the CSV a user would upload (`email,name,role`)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["email", "name", "role"])
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
 
 
 def _control(url: str, path: str, payload: dict | None = None) -> None:

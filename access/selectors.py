@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
 
 from access.account_facts import AccountList, account_ids_of_staff, identity_counts
-from access.accounts import access_connections, system_accounts
+from access.accounts import access_connections, manual_accounts_of_staff, system_accounts
 from access.checks import (
     ACCOUNT,
     MANUAL_SYSTEM_CHECKS,
@@ -21,6 +21,7 @@ from access.checks import (
     SYSTEM,
     SYSTEM_ACCOUNT,
     allowances_of,
+    pagerduty_system_lookup,
 )
 from access.models import (
     AccessReview,
@@ -77,10 +78,19 @@ def access_policy(system: CriticalSystem) -> AccessPolicy:
 
 
 def _with_check_status(queryset: QuerySet, system: CriticalSystem) -> QuerySet:
-    results = CheckResult.objects.filter(
+    return _with_check_status_of(
+        queryset,
         organization_id=system.organization_id,
         entity_type=ACCOUNT if system.is_pagerduty else SYSTEM_ACCOUNT,
-        entity_id=OuterRef("pk"),
+    )
+
+
+def _with_check_status_of(
+    queryset: QuerySet, *, organization_id: int, entity_type: str
+) -> QuerySet:
+    """Add `check_status`: the worst stored result of each account's checks."""
+    results = CheckResult.objects.filter(
+        organization_id=organization_id, entity_type=entity_type, entity_id=OuterRef("pk")
     )
     return queryset.annotate(
         check_status=Case(
@@ -124,6 +134,7 @@ class AccountRow:
     account: Any
     identification: Identification
     verdict: Verdict | None
+    system: CriticalSystem | None = None  # set where rows of several systems are listed
 
     @property
     def role_label(self) -> str:
@@ -140,6 +151,52 @@ def account_rows(*, system: CriticalSystem, accounts) -> list[AccountRow]:
         AccountRow(account, Identification(account.identification), policy.verdict(account, system))
         for account in accounts
     ]
+
+
+@dataclass
+class StaffAccess:
+    """A staff member's accounts in every critical system, PagerDuty's first, then the systems
+    kept by hand by name; `pagerduty_system` is None while PagerDuty is not a critical system."""
+
+    pagerduty_system: CriticalSystem | None
+    rows: list[AccountRow]
+    has_systems: bool
+
+
+def staff_access(
+    *, organization: Organization, staff_member: StaffMember, on: date | None = None
+) -> StaffAccess:
+    """The staff page's accounts, each with its system, identification and check status, in a
+    bounded number of queries whatever the number of systems and accounts: PagerDuty's by the
+    identity joins (`account_ids_of_staff`), every system kept by hand's in one query."""
+    rows: list[AccountRow] = []
+    system = pagerduty_system_lookup(organization)
+    if system is not None:
+        system.organization = organization  # read again by the accounts' connections
+        ids = account_ids_of_staff(
+            system=system, staff_ids=[staff_member.pk], live_only=False, on=on
+        )
+        accounts = _with_check_status(
+            system_accounts(system=system, live_only=False, on=on), system
+        ).filter(pk__in=ids)
+        for row in account_rows(system=system, accounts=accounts.order_by("email", "pk")):
+            row.system = system
+            rows.append(row)
+    manual = _with_check_status_of(
+        manual_accounts_of_staff(staff_member=staff_member, on=on),
+        organization_id=organization.pk,
+        entity_type=SYSTEM_ACCOUNT,
+    )
+    rows.extend(
+        AccountRow(account, Identification(account.identification), None, account.system)
+        for account in manual
+    )
+    has_systems = (
+        system is not None
+        or bool(rows)
+        or CriticalSystem.objects.filter(organization=organization).exists()
+    )
+    return StaffAccess(pagerduty_system=system, rows=rows, has_systems=has_systems)
 
 
 @dataclass

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from access import selectors, services
-from access.account_facts import account_ids_of_staff
 from access.accounts import account_key_of, pagerduty_accounts, system_accounts
 from access.checks import ACCOUNT, STAFF, SYSTEM_ACCOUNT, pagerduty_system_lookup
 from access.forms import (
@@ -505,23 +504,14 @@ def system_account_detail(request: HttpRequest, manual_account_id: int) -> HttpR
 
 @org_view(Action.VIEW)
 def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
-    """A staff member's access: accounts mapped to them and the offboarding check."""
+    """A staff member's access in one place: their accounts in every critical system
+    (PagerDuty and the systems kept by hand) and the offboarding check."""
     member = get_in_org(
         StaffMember.objects.select_related("org_role"),
         organization=request.organization,
         pk=staff_id,
     )
-    system = pagerduty_system_lookup(request.organization)
-    accounts = (
-        selectors.account_rows(
-            system=system,
-            accounts=pagerduty_accounts(system=system).filter(
-                pk__in=account_ids_of_staff(system=system, staff_ids=[member.pk], live_only=False)
-            ),
-        )
-        if system
-        else []
-    )
+    access = selectors.staff_access(organization=request.organization, staff_member=member)
     results = check_selectors.check_results_for_entities(
         organization=request.organization, entity_type=STAFF, entity_ids=[member.pk]
     ).get(member.pk, {})
@@ -530,8 +520,7 @@ def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
         "access/staff_detail.html",
         {
             "member": member,
-            "system": system,
-            "accounts": accounts,
+            "access": access,
             "check_rows": [
                 (check, results.get(check.code)) for check in checks_for_entity_type(STAFF)
             ],

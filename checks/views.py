@@ -73,8 +73,8 @@ def _trend_bars(points: list[Any]) -> list[dict[str, Any]]:
 
 
 def _counted_before(summary: Any, revoked_at: Any) -> bool:
-    """Whether a check's counts predate a revocation (the next evaluation, within the hour,
-    drops the revoked connection's entities): shown as stale, not as live figures."""
+    """Whether a check's counts predate a revocation (the evaluation the revocation queued
+    has not run yet): shown as stale, not as live figures."""
     return bool(
         summary and summary.evaluated_at and revoked_at and summary.evaluated_at < revoked_at
     )

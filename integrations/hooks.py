@@ -1,10 +1,14 @@
-"""What other apps want done after a sync, without integrations importing them.
+"""What other apps want done after a sync or a revocation, without integrations importing them.
 
 Domain apps register a task path in their AppConfig.ready(); after every sync run, whatever its
 outcome, the sync run enqueues each registered task with the organisation's id and the run's id.
+They also register listeners called with the organisation's id once a connection's revocation
+(with or without its synced data) has committed: what applies to the organisation changed.
 """
 
 from collections.abc import Callable
+
+from django.db import transaction
 
 from sprintolike.tasks import enqueue as enqueue_task
 
@@ -33,3 +37,20 @@ def enqueue_after_sync(
             enqueue=enqueue,
             task_name=f"after-sync:{task_path}",
         )
+
+
+ConnectionRevokedListener = Callable[[int], None]
+_CONNECTION_REVOKED_LISTENERS: list[ConnectionRevokedListener] = []
+
+
+def register_connection_revoked_listener(listener: ConnectionRevokedListener) -> None:
+    """Register ``listener(organization_id)``, called after a revocation commits."""
+    if listener not in _CONNECTION_REVOKED_LISTENERS:
+        _CONNECTION_REVOKED_LISTENERS.append(listener)
+
+
+def connection_revoked(*, organization_id: int) -> None:
+    """Tell every listener, after the current transaction commits, that a connection of the
+    organisation was revoked (its data kept or deleted)."""
+    for listener in tuple(_CONNECTION_REVOKED_LISTENERS):
+        transaction.on_commit(lambda listener=listener: listener(organization_id))

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from integrations.hooks import connection_revoked
 from integrations.models import SYNCED_MODELS, Connection, ConnectionStatus, SyncRun, SyncTrigger
 from sprintolike.actors import user_or_none
 from sprintolike.tasks import enqueue as enqueue_task
@@ -206,7 +207,8 @@ def connection_revoke(*, connection: Connection, acting_user: Any, purge: bool) 
     """Stop syncing, delete the stored secrets, mark revoked, and optionally purge synced data.
 
     PagerDuty has no revocation endpoint, so the page that calls this tells the user where to
-    revoke the app's tokens or the API key inside PagerDuty.
+    revoke the app's tokens or the API key inside PagerDuty. Once committed, the listeners of
+    ``integrations.hooks`` hear of it (the check engine re-evaluates the organisation at once).
     """
     connection = Connection.objects.select_for_update().get(pk=connection.pk)
     connection.access_token = ""
@@ -240,4 +242,5 @@ def connection_revoke(*, connection: Connection, acting_user: Any, purge: bool) 
         target=connection,
         details={"purged": purge, "deleted": deleted},
     )
+    connection_revoked(organization_id=connection.organization_id)
     return connection

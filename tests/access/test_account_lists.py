@@ -246,7 +246,7 @@ def test_offboarded_tab_and_staff_page_find_every_account_of_a_person(
     person = next(staff_id for staff_id, ids in mine.items() if len(ids) > 1)
     with django_assert_max_num_queries(16):
         page = admin_client.get(reverse("access:staff_detail", args=[organization.slug, person]))
-    assert {row.account.pk for row in page.context["accounts"]} == mine[person]
+    assert {row.account.pk for row in page.context["access"].rows} == mine[person]
 
 
 def test_account_page_of_a_large_organisation_maps_by_typed_email_without_listing_staff(

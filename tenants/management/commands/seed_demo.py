@@ -19,8 +19,9 @@ DEMO_ORG_ROLES = ("SRE", "Backend engineer", "Support", "Engineering manager", "
 
 class Command(BaseCommand):
     help = (
-        "Create (once) the demo organisation, its login and a staff directory matching the "
-        "local PagerDuty stand-in's users, and connect it to the stand-in."
+        "Create (once) the demo organisation, its login, a staff directory matching the "
+        "local PagerDuty stand-in's users and GitHub as a critical system kept by hand, and "
+        "connect it to the stand-in."
     )
 
     def add_arguments(self, parser) -> None:
@@ -37,6 +38,9 @@ class Command(BaseCommand):
         self, *args, seed: int, users: int, standin_url: str, api_key: str, **options
     ) -> None:
         organization, user = self._organization_and_login(seed=seed, user_count=users)
+        from access.demo import manual_system_demo_seed
+
+        self.stdout.write(manual_system_demo_seed(organization=organization, user=user))
         if standin_url:
             self._connect(organization=organization, user=user, url=standin_url, api_key=api_key)
             self._add_spend(organization=organization, user=user)
