@@ -9,8 +9,10 @@ alternate emails, so an account is `auto` or `not_identified`."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
 from django.urls import path
 from django.utils import timezone
@@ -20,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access import selectors
+from access.account_facts import IdentityGroup, facts_sql
 from access.accounts import access_connections, system_accounts
 from access.models import (
     AccessReview,
@@ -27,11 +30,13 @@ from access.models import (
     FollowUpStatus,
     ReviewChange,
     ReviewDecision,
+    RoleAllowance,
     SystemKind,
     ValidAccessMode,
 )
 from access.rules import IDENTIFICATION_CHOICES, Identification
 from api.base import OrgScopedApiView, raise_not_found
+from checks.models import CheckStatus
 from integrations.models import RemoteAccount
 from integrations.pagerduty.roles import ROLE_CHOICES, role_label
 from spend.selectors import member_staff_match
@@ -216,26 +221,92 @@ def _account_row(account: Any) -> dict[str, Any]:
     }
 
 
-def _system_row(system: CriticalSystem) -> dict[str, Any]:
-    summary = selectors.system_summary(system=system)
+def _identity_groups(systems: list[CriticalSystem]) -> dict[int, list[IdentityGroup]]:
+    """`identity_counts` of several systems in one aggregate query: each system's facts (one
+    `SELECT` each, joined with `UNION ALL`) grouped by system and what the valid-access rule
+    reads."""
+    groups: dict[int, list[IdentityGroup]] = {system.pk: [] for system in systems}
+    if not systems:
+        return groups
+    selects, params = [], []
+    for system in systems:
+        sql, facts_params = facts_sql(system=system, check_status=False)
+        selects.append(
+            "SELECT %s AS system_id, identification, staff_status, staff_org_role_id, "
+            f"staff_org_role_name, role, staff_id FROM ({sql}) AS facts"
+        )
+        params += [system.pk, *facts_params]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT system_id, identification, staff_status, staff_org_role_id, "
+            "staff_org_role_name, role, COUNT(*), "
+            "ARRAY_AGG(DISTINCT staff_id) FILTER (WHERE staff_status = %s) "
+            f"FROM ({' UNION ALL '.join(selects)}) AS facts GROUP BY 1, 2, 3, 4, 5, 6",
+            [StaffStatus.OFFBOARDED.value, *params],
+        )
+        for system_id, *group, offboarded_staff_ids in cursor.fetchall():
+            groups[system_id].append(IdentityGroup(*group, offboarded_staff_ids or []))
+    return groups
+
+
+def _access_policies(systems: list[CriticalSystem]) -> dict[int, selectors.AccessPolicy]:
+    """`selectors.access_policy` of several systems: one query for the allowances of the
+    role-based ones."""
+    role_based = [s.pk for s in systems if s.valid_access_mode == ValidAccessMode.ROLE_BASED]
+    allowances: dict[int, dict[int, str]] = {pk: {} for pk in role_based}
+    if role_based:
+        for system_id, org_role_id, max_role in (
+            RoleAllowance.objects.filter(system__in=role_based)
+            .order_by()
+            .values_list("system_id", "org_role_id", "max_role")
+        ):
+            allowances[system_id][org_role_id] = max_role
     return {
-        "id": system.pk,
-        "name": system.name,
-        "kind": system.kind,
-        "description": system.description,
-        "owner": _user(system.owner),
-        "valid_access_type": system.valid_access_mode,
-        "grace_days": system.grace_days,
-        "review_period_months": system.review_period_months,
-        "counts": {
-            "accounts": summary.accounts,
-            "identified": summary.identified,
-            "not_identified": summary.not_identified,
-            "not_staff": summary.not_staff,
-            "invalid": summary.invalid,
-            "offboarded_with_access": summary.offboarded_with_access,
-        },
+        system.pk: selectors.AccessPolicy(system.pk in allowances, allowances.get(system.pk, {}))
+        for system in systems
     }
+
+
+def _system_counts(
+    system: CriticalSystem, groups: list[IdentityGroup], policy: selectors.AccessPolicy
+) -> dict[str, int]:
+    """The Summary tab's counts (as `selectors.system_summary` tallies them)."""
+    counts: dict[str, int] = defaultdict(int)
+    offboarded_staff: set[int] = set()
+    for group in groups:
+        counts["accounts"] += group.accounts
+        counts[group.identification] += group.accounts
+        offboarded_staff.update(group.offboarded_staff_ids)
+        verdict = policy.verdict(group, system)
+        if verdict is not None and verdict.status == CheckStatus.FAILING:
+            counts["invalid"] += group.accounts
+    return {
+        "accounts": counts["accounts"],
+        "identified": counts[Identification.AUTO] + counts[Identification.MANUAL],
+        "not_identified": counts[Identification.NOT_IDENTIFIED],
+        "not_staff": counts[Identification.NOT_STAFF],
+        "invalid": counts["invalid"],
+        "offboarded_with_access": len(offboarded_staff),
+    }
+
+
+def _system_rows(systems: list[CriticalSystem]) -> list[dict[str, Any]]:
+    """Rows of a page of systems in a bounded number of queries, whatever its size."""
+    groups, policies = _identity_groups(systems), _access_policies(systems)
+    return [
+        {
+            "id": system.pk,
+            "name": system.name,
+            "kind": system.kind,
+            "description": system.description,
+            "owner": _user(system.owner),
+            "valid_access_type": system.valid_access_mode,
+            "grace_days": system.grace_days,
+            "review_period_months": system.review_period_months,
+            "counts": _system_counts(system, groups[system.pk], policies[system.pk]),
+        }
+        for system in systems
+    ]
 
 
 def _review_status(review: AccessReview) -> str:
@@ -364,7 +435,7 @@ class CriticalSystemListApi(OrgScopedApiView):
     def get(self, request: Request, **kwargs: Any) -> Response:
         return self.paginated(
             self.get_queryset(),
-            lambda page: CriticalSystemSerializer([_system_row(s) for s in page], many=True).data,
+            lambda page: CriticalSystemSerializer(_system_rows(list(page)), many=True).data,
         )
 
 
@@ -378,7 +449,8 @@ class CriticalSystemDetailApi(OrgScopedApiView):
 
     @extend_schema(summary="One critical system")
     def get(self, request: Request, **kwargs: Any) -> Response:
-        return Response(CriticalSystemSerializer(_system_row(self.get_object())).data)
+        [row] = _system_rows([self.get_object()])
+        return Response(CriticalSystemSerializer(row).data)
 
 
 class _SystemReviewsMixin:

@@ -7,6 +7,7 @@ change lists skip the full-count query.
 """
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -118,8 +119,11 @@ class SyncRunAdmin(ReadOnlyAdmin):
 
 
 class SyncedRecordAdmin(ReadOnlyAdmin):
-    """Common settings for records synced from PagerDuty (large tables)."""
+    """Common settings for records synced from PagerDuty (large tables). Their `html_url`s
+    are PagerDuty's https links: a URL without a scheme is read as https (Django 6.0's
+    default)."""
 
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_select_related = ["organization", "connection"]
     raw_id_fields = ["organization", "connection"]
     show_full_result_count = False

@@ -21,7 +21,7 @@ from integrations.pagerduty.roles import role_label
 from spend import selectors
 from spend.models import BillingCycle, Currency, SaasService, UsageMonth
 from spend.overview import member_rows
-from spend.report import service_report
+from spend.report import service_figures
 from tenants.models import Organization
 
 YES_NO = ["yes", "no"]
@@ -101,19 +101,19 @@ class UsageMonthSerializer(serializers.Serializer):
 
 
 def _service_row(service: SaasService, currency: str) -> dict[str, Any]:
-    report = service_report(service=service, currency=currency)
+    figures = service_figures(service=service, currency=currency)
     return {
         "id": service.pk,
-        "name": report["name"],
+        "name": figures["name"],
         "vendor": service.vendor,
         "category": service.category,
-        "integrated": report["integrated"],
-        "currency": report["currency"],
+        "integrated": figures["integrated"],
+        "currency": figures["currency"],
         "billing_cycle": service.billing_cycle,
-        "tiers": report["tiers"],
-        "monthly_spend_cents": report["monthly_spend_cents"],
+        "tiers": figures["tiers"],
+        "monthly_spend_cents": figures["monthly_spend_cents"],
         "renewal_date": service.renewal_date,
-        "members": report["members"],
+        "members": figures["members"],
     }
 
 
@@ -167,7 +167,9 @@ class SaasServiceListApi(OrgScopedApiView):
     ordering = ("id",)
 
     def scoped_queryset(self, organization: Organization) -> QuerySet[SaasService]:
-        return selectors.service_list(organization=organization)
+        # A page's tiers in one query; only the organisation's one PagerDuty service (a
+        # unique catalog key) adds its seat and member aggregates.
+        return selectors.service_list(organization=organization).prefetch_related("tiers")
 
     @extend_schema(
         responses=SaasServiceSerializer(many=True),

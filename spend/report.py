@@ -20,16 +20,16 @@ from spend.selectors import (
 from tenants.models import Organization
 
 
-def service_report(
+def service_figures(
     *, service: SaasService, currency: str, now: datetime | None = None
 ) -> dict[str, Any]:
+    """Tiers, seats, monthly spend and member counts of one service: a query for its tiers
+    (none when prefetched) and, for the one integrated PagerDuty service, two aggregates."""
     now = now or timezone.now()
     tiers = [figures for _, figures in service_tier_figures(service=service)]
-    integrated = bool(service.is_pagerduty and service.connection_id)
-    insights = service_insights(service=service, now=now).insights if integrated else []
     return {
         "name": service.name,
-        "integrated": integrated,
+        "integrated": bool(service.is_pagerduty and service.connection_id),
         "currency": currency,
         "tiers": [
             {
@@ -43,6 +43,18 @@ def service_report(
         ],
         "monthly_spend_cents": rules.monthly_spend_cents(tiers),
         "members": member_counts(service=service, now=now),
+    }
+
+
+def service_report(
+    *, service: SaasService, currency: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """`service_figures` with the service's monthly usage and savings insights."""
+    now = now or timezone.now()
+    figures = service_figures(service=service, currency=currency, now=now)
+    insights = service_insights(service=service, now=now).insights if figures["integrated"] else []
+    return {
+        **figures,
         "usage": [
             {
                 "month": f"{month.month:%Y-%m}",

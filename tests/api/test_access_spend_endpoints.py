@@ -4,9 +4,11 @@ reviews, SaaS services with members and usage (as automation calls them, with Be
 import pytest
 from django.urls import reverse
 
-from access.models import CriticalSystem
+from access.models import AccountIdentity, CriticalSystem, RoleAllowance
+from access.selectors import system_summary
+from spend.models import SaasService, ServiceTier
 from spend.report import spend_report
-from tests.access.factories import AccessReviewFactory
+from tests.access.factories import AccessReviewFactory, ManualAccountFactory, ManualSystemFactory
 from tests.api.conftest import bearer
 from tests.factories import RemoteAccountFactory, StaffMemberFactory
 
@@ -146,6 +148,73 @@ def test_critical_systems_with_settings_and_summary_counts(
     assert detail == pagerduty
 
 
+def test_critical_system_counts_are_the_summary_tabs_for_every_kind_of_account(
+    api, organization, dataset, member_token
+):
+    ada, grace = dataset["staff"]  # Ada holds the SRE org role, Grace none
+    leaver = StaffMemberFactory(organization=organization, status="offboarded")
+    system = ManualSystemFactory(organization=organization, valid_access_mode="role_based")
+    RoleAllowance.objects.create(organization=organization, system=system, org_role=ada.org_role)
+    for email in (ada.email, grace.email, leaver.email, "contractor@example.com", "x@example.com"):
+        ManualAccountFactory(system=system, email=email)
+    AccountIdentity.objects.create(
+        organization=organization,
+        system=system,
+        account_key="contractor@example.com",
+        kind="not_staff",
+    )
+
+    body = get(api, member_token, url("access:critical_system_list", organization)).json()
+
+    counts = {row["id"]: row["counts"] for row in body["results"]}
+    assert counts[system.pk] == {
+        "accounts": 5,
+        "identified": 3,
+        "not_identified": 1,
+        "not_staff": 1,
+        "invalid": 1,  # Grace: no org role allowed on this system
+        "offboarded_with_access": 1,
+    }
+    for critical_system in CriticalSystem.objects.filter(organization=organization):
+        summary = system_summary(system=critical_system)
+        assert counts[critical_system.pk] == {
+            "accounts": summary.accounts,
+            "identified": summary.identified,
+            "not_identified": summary.not_identified,
+            "not_staff": summary.not_staff,
+            "invalid": summary.invalid,
+            "offboarded_with_access": summary.offboarded_with_access,
+        }
+
+
+def test_critical_system_list_runs_a_bounded_number_of_queries(
+    api, organization, dataset, member_token, django_assert_max_num_queries
+):
+    path = url("access:critical_system_list", organization)
+    org_role = dataset["org_role"]
+    aws = dataset["manual_system"]
+    CriticalSystem.objects.filter(pk=aws.pk).update(valid_access_mode="role_based")
+    RoleAllowance.objects.create(organization=organization, system=aws, org_role=org_role)
+    get(api, member_token, path)  # token's last use recorded
+    with django_assert_max_num_queries(12) as few:
+        get(api, member_token, path)
+    for number in range(18):
+        system = ManualSystemFactory(
+            organization=organization,
+            valid_access_mode="role_based" if number % 2 else "all_staff",
+        )
+        if number % 2:
+            RoleAllowance.objects.create(
+                organization=organization, system=system, org_role=org_role
+            )
+        ManualAccountFactory(system=system, email=dataset["staff"][number % 2].email)
+        ManualAccountFactory(system=system)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = get(api, member_token, path).json()
+    assert len(body["results"]) == 20
+    print(f"{path}: {len(few.captured_queries)} queries for 2 and for 20 rows")
+
+
 def test_access_reviews_of_a_system_and_a_review_with_its_items(
     api, organization, dataset, member_token
 ):
@@ -230,6 +299,30 @@ def test_invalid_member_filters_are_400_naming_the_field(
     response = get(api, member_token, path, **{field: value})
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == [field]
+
+
+def test_saas_service_list_runs_a_bounded_number_of_queries(
+    api, organization, dataset, member_token, django_assert_max_num_queries
+):
+    path = url("spend:saas_service_list", organization)
+    get(api, member_token, path)  # token's last use recorded
+    with django_assert_max_num_queries(12) as few:
+        get(api, member_token, path)
+    for number in range(18):
+        service = SaasService.objects.create(organization=organization, name=f"Tool {number}")
+        for position, name in enumerate(("Basic", "Pro")):
+            ServiceTier.objects.create(
+                organization=organization,
+                service=service,
+                name=name,
+                position=position,
+                price_per_seat_cents=500 * (position + 1),
+                seats_used_manual=number,
+            )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = get(api, member_token, path).json()
+    assert len(body["results"]) == 20
+    print(f"{path}: {len(few.captured_queries)} queries for 2 and for 20 rows")
 
 
 def test_members_of_a_service_kept_by_hand_are_empty(api, organization, dataset, member_token):

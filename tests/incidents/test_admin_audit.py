@@ -3,7 +3,9 @@ and special cases may be corrected by staff, and each edit is in the organisatio
 (who, what changed) in the same transaction."""
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.urls import reverse
 
 from checks.models import CheckResult
@@ -58,6 +60,29 @@ def test_synced_data_and_check_results_are_read_only(client, staff, organization
         assert client.post(admin_url(model, "change", row.pk), {}).status_code == 403, model
         assert b"secret-api-key-value" not in page.content
     assert CheckResult.objects.count() == 1
+
+
+def test_admin_url_fields_read_a_url_without_scheme_as_https():
+    """Django 6.0's default, chosen now (a form built with the old default warns)."""
+    admins = [
+        admin_class
+        for model_admin in admin.site._registry.values()
+        for admin_class in (
+            model_admin,
+            *(inline(model_admin.model, admin.site) for inline in model_admin.inlines),
+        )
+    ]
+    url_fields = [
+        (model_admin, field)
+        for model_admin in admins
+        for field in model_admin.model._meta.get_fields()
+        if isinstance(field, models.URLField)
+    ]
+    assert url_fields  # the synced records' html_url
+    for model_admin, field in url_fields:
+        form_field = model_admin.formfield_for_dbfield(field, request=None)
+        url = form_field.clean("acme.pagerduty.com/incidents/Q1")
+        assert url == "https://acme.pagerduty.com/incidents/Q1", (model_admin, field.name)
 
 
 def test_a_data_loss_review_edit_is_audited_with_who_and_what_changed(client, staff, organization):

@@ -1,10 +1,9 @@
 """Organisations, memberships, invitations, the last-owner rule, staff pages and login with MFA."""
 
-import time
 from datetime import timedelta
 
 import pytest
-from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
@@ -32,6 +31,7 @@ from tests.factories import (
     StaffMemberFactory,
     UserFactory,
 )
+from tests.security.mfa import totp_code
 
 
 @pytest.mark.django_db
@@ -214,14 +214,7 @@ def test_login_with_totp_mfa(client):
     assert client.get(reverse("mfa_activate_totp")).status_code == 200
     secret = client.session[SECRET_SESSION_KEY]
 
-    def current_code() -> str:
-        # A code read in the last seconds of its 30-second step may reach the server in the
-        # next step, where it is no longer valid: wait for the next step then.
-        if time.time() % 30 > 27:
-            time.sleep(30 - time.time() % 30 + 0.1)
-        return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
-
-    response = client.post(reverse("mfa_activate_totp"), {"code": current_code()})
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
     assert response.status_code == 302
     assert user.authenticator_set.filter(type="totp").exists()
     client.post(reverse("account_logout"))
@@ -233,7 +226,7 @@ def test_login_with_totp_mfa(client):
     assert "_auth_user_id" not in client.session
     wrong = client.post(reverse("mfa_authenticate"), {"code": "000000"})
     assert wrong.status_code == 200 and "_auth_user_id" not in client.session
-    client.post(reverse("mfa_authenticate"), {"code": current_code()})
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
