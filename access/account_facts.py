@@ -253,23 +253,41 @@ class IdentityGroup(NamedTuple):
 def identity_counts(*, system: CriticalSystem) -> list[IdentityGroup]:
     """The live accounts grouped by what the valid-access rule reads (one aggregate query):
     the rule is then applied once per group, not once per account."""
-    sql, params = facts_sql(system=system, check_status=False)
-    groups: dict[tuple, list] = {}
+    return identity_counts_of_systems([system])[system.pk]
+
+
+def identity_counts_of_systems(systems: list[CriticalSystem]) -> dict[int, list[IdentityGroup]]:
+    """`identity_counts` of several systems in one aggregate query: each system's facts (one
+    `SELECT` each, joined with `UNION ALL`) grouped by system and what the rule reads."""
+    groups: dict[int, dict[tuple, list]] = {system.pk: {} for system in systems}
+    if not systems:
+        return {}
+    selects, params = [], []
+    for system in systems:
+        sql, facts_params = facts_sql(system=system, check_status=False)
+        selects.append(
+            "SELECT %s AS system_id, identification, staff_status, staff_org_role_id, "
+            f"staff_org_role_name, role, staff_id FROM ({sql}) AS facts"
+        )
+        params += [system.pk, *facts_params]
     # Offboarded people's ids split their groups (portable SQL: no ARRAY_AGG); merged here.
-    for *key, offboarded_staff_id, accounts in _fetch(
-        "SELECT identification, staff_status, staff_org_role_id, staff_org_role_name, role, "
-        "CASE WHEN staff_status = %s THEN staff_id END, COUNT(*) "
-        f"FROM ({sql}) AS facts GROUP BY 1, 2, 3, 4, 5, 6",
+    for system_id, *key, offboarded_staff_id, accounts in _fetch(
+        "SELECT system_id, identification, staff_status, staff_org_role_id, "
+        "staff_org_role_name, role, CASE WHEN staff_status = %s THEN staff_id END, COUNT(*) "
+        f"FROM ({' UNION ALL '.join(selects)}) AS facts GROUP BY 1, 2, 3, 4, 5, 6, 7",
         [StaffStatus.OFFBOARDED.value, *params],
     ):
-        group = groups.setdefault(tuple(key), [0, []])
+        group = groups[system_id].setdefault(tuple(key), [0, []])
         group[0] += accounts
         if offboarded_staff_id is not None:
             group[1].append(offboarded_staff_id)
-    return [
-        IdentityGroup(*key, accounts, sorted(staff_ids))
-        for key, (accounts, staff_ids) in groups.items()
-    ]
+    return {
+        system_id: [
+            IdentityGroup(*key, accounts, sorted(staff_ids))
+            for key, (accounts, staff_ids) in system_groups.items()
+        ]
+        for system_id, system_groups in groups.items()
+    }
 
 
 def account_ids_of_staff(

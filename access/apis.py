@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db import connection
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
 from django.urls import path
 from django.utils import timezone
@@ -22,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access import selectors
-from access.account_facts import IdentityGroup, facts_sql
+from access.account_facts import IdentityGroup, identity_counts_of_systems
 from access.accounts import access_connections, system_accounts
 from access.models import (
     AccessReview,
@@ -221,34 +220,6 @@ def _account_row(account: Any) -> dict[str, Any]:
     }
 
 
-def _identity_groups(systems: list[CriticalSystem]) -> dict[int, list[IdentityGroup]]:
-    """`identity_counts` of several systems in one aggregate query: each system's facts (one
-    `SELECT` each, joined with `UNION ALL`) grouped by system and what the valid-access rule
-    reads."""
-    groups: dict[int, list[IdentityGroup]] = {system.pk: [] for system in systems}
-    if not systems:
-        return groups
-    selects, params = [], []
-    for system in systems:
-        sql, facts_params = facts_sql(system=system, check_status=False)
-        selects.append(
-            "SELECT %s AS system_id, identification, staff_status, staff_org_role_id, "
-            f"staff_org_role_name, role, staff_id FROM ({sql}) AS facts"
-        )
-        params += [system.pk, *facts_params]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT system_id, identification, staff_status, staff_org_role_id, "
-            "staff_org_role_name, role, COUNT(*), "
-            "ARRAY_AGG(DISTINCT staff_id) FILTER (WHERE staff_status = %s) "
-            f"FROM ({' UNION ALL '.join(selects)}) AS facts GROUP BY 1, 2, 3, 4, 5, 6",
-            [StaffStatus.OFFBOARDED.value, *params],
-        )
-        for system_id, *group, offboarded_staff_ids in cursor.fetchall():
-            groups[system_id].append(IdentityGroup(*group, offboarded_staff_ids or []))
-    return groups
-
-
 def _access_policies(systems: list[CriticalSystem]) -> dict[int, selectors.AccessPolicy]:
     """`selectors.access_policy` of several systems: one query for the allowances of the
     role-based ones."""
@@ -292,7 +263,7 @@ def _system_counts(
 
 def _system_rows(systems: list[CriticalSystem]) -> list[dict[str, Any]]:
     """Rows of a page of systems in a bounded number of queries, whatever its size."""
-    groups, policies = _identity_groups(systems), _access_policies(systems)
+    groups, policies = identity_counts_of_systems(systems), _access_policies(systems)
     return [
         {
             "id": system.pk,
