@@ -9,7 +9,6 @@ alternate emails, so an account is `auto` or `not_identified`."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
@@ -21,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access import selectors
-from access.account_facts import IdentityGroup, identity_counts_of_systems
+from access.account_facts import identity_counts_of_systems
 from access.accounts import access_connections, system_accounts
 from access.models import (
     AccessReview,
@@ -35,7 +34,6 @@ from access.models import (
 )
 from access.rules import IDENTIFICATION_CHOICES, Identification
 from api.base import OrgScopedApiView, raise_not_found
-from checks.models import CheckStatus
 from integrations.models import RemoteAccount
 from integrations.pagerduty.roles import ROLE_CHOICES, role_label
 from spend.selectors import member_staff_match
@@ -238,29 +236,6 @@ def _access_policies(systems: list[CriticalSystem]) -> dict[int, selectors.Acces
     }
 
 
-def _system_counts(
-    system: CriticalSystem, groups: list[IdentityGroup], policy: selectors.AccessPolicy
-) -> dict[str, int]:
-    """The Summary tab's counts (as `selectors.system_summary` tallies them)."""
-    counts: dict[str, int] = defaultdict(int)
-    offboarded_staff: set[int] = set()
-    for group in groups:
-        counts["accounts"] += group.accounts
-        counts[group.identification] += group.accounts
-        offboarded_staff.update(group.offboarded_staff_ids)
-        verdict = policy.verdict(group, system)
-        if verdict is not None and verdict.status == CheckStatus.FAILING:
-            counts["invalid"] += group.accounts
-    return {
-        "accounts": counts["accounts"],
-        "identified": counts[Identification.AUTO] + counts[Identification.MANUAL],
-        "not_identified": counts[Identification.NOT_IDENTIFIED],
-        "not_staff": counts[Identification.NOT_STAFF],
-        "invalid": counts["invalid"],
-        "offboarded_with_access": len(offboarded_staff),
-    }
-
-
 def _system_rows(systems: list[CriticalSystem]) -> list[dict[str, Any]]:
     """Rows of a page of systems in a bounded number of queries, whatever its size."""
     groups, policies = identity_counts_of_systems(systems), _access_policies(systems)
@@ -274,7 +249,7 @@ def _system_rows(systems: list[CriticalSystem]) -> list[dict[str, Any]]:
             "valid_access_type": system.valid_access_mode,
             "grace_days": system.grace_days,
             "review_period_months": system.review_period_months,
-            "counts": _system_counts(system, groups[system.pk], policies[system.pk]),
+            "counts": selectors.summary_counts(system, groups[system.pk], policies[system.pk]),
         }
         for system in systems
     ]

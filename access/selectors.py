@@ -10,7 +10,12 @@ from typing import Any
 
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
 
-from access.account_facts import AccountList, account_ids_of_staff, identity_counts
+from access.account_facts import (
+    AccountList,
+    IdentityGroup,
+    account_ids_of_staff,
+    identity_counts,
+)
 from access.accounts import access_connections, manual_accounts_of_staff, system_accounts
 from access.checks import (
     ACCOUNT,
@@ -210,19 +215,33 @@ class SystemSummary:
     last_sync: SyncRun | None
 
 
-def system_summary(*, system: CriticalSystem) -> SystemSummary:
-    """Counts of the Summary tab from one aggregate query (plus the last sync): the
-    valid-access rule is applied once per group of alike accounts."""
-    policy = access_policy(system)
+def summary_counts(
+    system: CriticalSystem, groups: list[IdentityGroup], policy: AccessPolicy
+) -> dict[str, int]:
+    """The Summary tab's counts from `identity_counts` groups: the valid-access rule is
+    applied once per group of alike accounts (the tab and the API)."""
     counts: dict[str, int] = defaultdict(int)
-    offboarded_staff = set()
-    for group in identity_counts(system=system):
+    offboarded_staff: set[int] = set()
+    for group in groups:
         counts["accounts"] += group.accounts
         counts[group.identification] += group.accounts
         offboarded_staff.update(group.offboarded_staff_ids)
         verdict = policy.verdict(group, system)
         if verdict is not None and verdict.status == CheckStatus.FAILING:
             counts["invalid"] += group.accounts
+    return {
+        "accounts": counts["accounts"],
+        "identified": counts[Identification.AUTO] + counts[Identification.MANUAL],
+        "not_identified": counts[Identification.NOT_IDENTIFIED],
+        "not_staff": counts[Identification.NOT_STAFF],
+        "invalid": counts["invalid"],
+        "offboarded_with_access": len(offboarded_staff),
+    }
+
+
+def system_summary(*, system: CriticalSystem) -> SystemSummary:
+    """Counts of the Summary tab from one aggregate query (plus the last sync)."""
+    counts = summary_counts(system, identity_counts(system=system), access_policy(system))
     last_sync = None
     if system.is_pagerduty:
         last_sync = (
@@ -233,15 +252,7 @@ def system_summary(*, system: CriticalSystem) -> SystemSummary:
             .order_by("-started_at")
             .first()
         )
-    return SystemSummary(
-        accounts=counts["accounts"],
-        identified=counts[Identification.AUTO] + counts[Identification.MANUAL],
-        not_identified=counts[Identification.NOT_IDENTIFIED],
-        not_staff=counts[Identification.NOT_STAFF],
-        invalid=counts["invalid"],
-        offboarded_with_access=len(offboarded_staff),
-        last_sync=last_sync,
-    )
+    return SystemSummary(**counts, last_sync=last_sync)
 
 
 @dataclass
