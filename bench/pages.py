@@ -3,13 +3,13 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sprintolike_bench_pages DJANGO_DEBUG=1 \\
         .venv/bin/python -m bench.pages [--incidents 200000] [--repeat 20] [--keep]
 
-Loads one organisation with ``--incidents`` incidents (the evaluation benchmark's generator:
+Loads one organisation with ``--incidents`` incidents (bench.dataset's generator:
 88% resolved, 12% open, priorities, services, a few data-loss notes and reviews) into its
 PostgreSQL database (created when missing), evaluates its checks once, ANALYZEs, then renders
 each page ``--repeat`` times in-process with Django's test client as a signed-in member and
 prints p50/p95 of the server time (request in, response rendered: no network) and the SQL
 queries of one request. The goal is 150 ms at p95. A second organisation holds
-``--accounts`` PagerDuty accounts and staff (the evaluation benchmark's access generator: role
+``--accounts`` PagerDuty accounts and staff (bench.dataset's access generator: role
 limits, unknown and offboarded people), PagerDuty added under Spend with two years of usage;
 its Access and Spend tabs are measured as an admin. With ``--keep`` the data stays for another
 run (loading takes minutes).
@@ -39,25 +39,25 @@ def _percentile(values: list[float], fraction: float) -> float:
 def _load(incidents: int) -> int:
     from django.utils import timezone
 
-    from bench import evaluate_checks
+    from bench import dataset
     from checks.evaluation import organization_evaluate
     from tenants.models import Organization
 
-    existing = Organization.objects.filter(slug=f"{evaluate_checks.SLUG_PREFIX}pages-0").first()
+    existing = Organization.objects.filter(slug=f"{dataset.SLUG_PREFIX}pages-0").first()
     if existing is not None:
         print(f"Reusing the loaded organisation ({existing.slug}).")
         return existing.pk
-    evaluate_checks.delete_previous_run()
+    dataset.delete_previous_run()
     now = timezone.now().replace(microsecond=0)
     started = time.perf_counter()
-    (organization_id,) = evaluate_checks.create_organizations(
+    (organization_id,) = dataset.create_organizations(
         label="pages", count=1, incidents_per_org=incidents, now=now, seed=7
     )
-    evaluate_checks.analyze_tables()
+    dataset.analyze_tables()
     print(f"Loaded {incidents:,} incidents in {time.perf_counter() - started:.0f} s")
     started = time.perf_counter()
     organization_evaluate(organization=Organization.objects.get(pk=organization_id), now=now)
-    evaluate_checks.analyze_tables()
+    dataset.analyze_tables()
     print(f"Evaluated its checks in {time.perf_counter() - started:.0f} s")
     return organization_id
 
@@ -67,21 +67,21 @@ def _load_access(accounts: int, admin: Any) -> Any:
     with monthly usage (figures of a busy account, not derived from incidents)."""
     from django.utils import timezone
 
-    from bench import evaluate_checks
+    from bench import dataset
     from checks.evaluation import organization_evaluate
     from spend.models import UsageMonth
     from spend.rollups import spend_refresh_service
     from spend.services import service_add_pagerduty
     from tenants.models import Organization
 
-    slug = f"{evaluate_checks.SLUG_PREFIX}access"
+    slug = f"{dataset.SLUG_PREFIX}access"
     organization = Organization.objects.filter(slug=slug).first()
     if organization is not None:
         return organization
     now = timezone.now().replace(microsecond=0)
     started = time.perf_counter()
     organization = Organization.objects.get(
-        pk=evaluate_checks.create_access_organization(accounts=accounts, now=now)
+        pk=dataset.create_access_organization(accounts=accounts, now=now)
     )
     organization_evaluate(organization=organization, now=now)
     service = service_add_pagerduty(organization=organization, acting_user=admin)
@@ -101,7 +101,7 @@ def _load_access(accounts: int, admin: Any) -> Any:
             },
         )
         month = (month - timedelta(days=1)).replace(day=1)
-    evaluate_checks.analyze_tables()
+    dataset.analyze_tables()
     print(f"Loaded {accounts:,} accounts in {time.perf_counter() - started:.0f} s")
     return organization
 
@@ -183,9 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the data for another run")
     args = parser.parse_args(argv)
 
-    from bench import evaluate_checks
+    from bench import dataset
 
-    evaluate_checks.setup_django()
+    dataset.setup_django()
     logging.disable(logging.WARNING)  # a page that answers 403 is reported in the table
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:<46} {p50:>8.1f} {p95:>8.1f} {queries:>8}  {verdict}{note}")
     print(f"\n{len(pages) - missed} of {len(pages)} pages within the goal.")
     if not args.keep:
-        evaluate_checks.delete_previous_run()
+        dataset.delete_previous_run()
     return 0
 
 

@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sprintolike_bench_web DJANGO_DEBUG=1 \\
         .venv/bin/python -m bench.web_load [--incidents 20000] [--users 50] [--seconds 60]
 
-Loads one organisation (the evaluation benchmark's generator) with ``--users`` members into
+Loads one organisation (bench.dataset's generator) with ``--users`` members into
 its own database, starts gunicorn with ``gunicorn.conf.py`` (production settings, except that
 cookies may travel over plain HTTP on loopback: ``bench/web_settings.py``), and runs locust
 headless (``bench/locustfile.py``: members signed in ahead browse incidents, filters, search, incident pages,
@@ -43,13 +43,13 @@ def _prepare(incidents: int, users: int) -> tuple[str, list[int], list[str], lis
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
-    from bench import evaluate_checks
+    from bench import dataset
     from checks.evaluation import organization_evaluate
     from checks.registry import check_list
     from integrations.models import RemoteIncident
     from tenants.models import Membership, Organization
 
-    slug = f"{evaluate_checks.SLUG_PREFIX}web-0"
+    slug = f"{dataset.SLUG_PREFIX}web-0"
     organization = Organization.objects.filter(slug=slug).first()
     if (
         organization is not None
@@ -57,14 +57,14 @@ def _prepare(incidents: int, users: int) -> tuple[str, list[int], list[str], lis
     ):
         organization = None  # loaded for another size: load again
     if organization is None:
-        evaluate_checks.delete_previous_run()
+        dataset.delete_previous_run()
         now = timezone.now().replace(microsecond=0)
-        (organization_id,) = evaluate_checks.create_organizations(
+        (organization_id,) = dataset.create_organizations(
             label="web", count=1, incidents_per_org=incidents, now=now, seed=3
         )
         organization = Organization.objects.get(pk=organization_id)
         organization_evaluate(organization=organization, now=now)
-        evaluate_checks.analyze_tables()
+        dataset.analyze_tables()
     password = make_password(PASSWORD)
     user_model = get_user_model()
     for number in range(users):
@@ -115,9 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gunicorn-workers", type=int, default=0, help="default: the config's")
     args = parser.parse_args(argv)
 
-    from bench import evaluate_checks
+    from bench import dataset
 
-    evaluate_checks.setup_django()
+    dataset.setup_django()
     from django.db import connection
 
     slug, incident_ids, check_codes, session_keys, incident_count = _prepare(
