@@ -225,6 +225,13 @@ MEMBER_SORTS = {
 MEMBER_STATUSES = ("active", "inactive", "invited", "removed")
 
 
+def _member_accounts(service: SaasService, conditions: MemberConditions) -> QuerySet:
+    """The service's accounts with their tier (a join to the licenses) and status (a CASE)."""
+    return RemoteAccount.objects.filter(
+        organization_id=service.organization_id, connection_id=service.connection_id
+    ).annotate(**account_tier_expressions(), member_status=conditions.status_expression())
+
+
 def member_order(
     *,
     service: SaasService,
@@ -245,9 +252,7 @@ def member_order(
     if not (service.is_pagerduty and service.connection_id):
         return RemoteAccount.objects.none()
     conditions = member_conditions(now=now)
-    accounts = RemoteAccount.objects.filter(
-        organization_id=service.organization_id, connection_id=service.connection_id
-    ).annotate(**account_tier_expressions(), member_status=conditions.status_expression())
+    accounts = _member_accounts(service, conditions)
     if query:
         accounts = accounts.filter(Q(email__icontains=query) | Q(name__icontains=query))
     if status in MEMBER_STATUSES:
@@ -268,29 +273,11 @@ def member_order(
     return accounts.order_by(*order)
 
 
-def member_list(
-    *,
-    service: SaasService,
-    query: str = "",
-    status: str = "",
-    tier: str = "",
-    on_call: str = "",
-    sort: str = "email",
-    descending: bool = False,
-    now: datetime | None = None,
-) -> QuerySet[RemoteAccount]:
-    """The service's accounts with tier, status and staff match, filtered and sorted in SQL
-    (for exports and the API, which read rows in order; a page reads `member_page_accounts`)."""
-    accounts = member_order(
-        service=service,
-        query=query,
-        status=status,
-        tier=tier,
-        on_call=on_call,
-        sort=sort,
-        descending=descending,
-        now=now,
-    )
+def member_list(*, service: SaasService, **filters: Any) -> QuerySet[RemoteAccount]:
+    """`member_order` (``filters`` are its keywords: query, status, tier, on_call, sort,
+    descending, now) with the staff match, for exports and the API, which read rows in order;
+    a page reads `member_page_accounts`."""
+    accounts = member_order(service=service, **filters)
     return member_staff_match(organization=service.organization, accounts=accounts)
 
 
@@ -301,12 +288,7 @@ def member_page_accounts(
     status and staff match: the staff match runs for these rows only."""
     if not pks or not (service.is_pagerduty and service.connection_id):
         return []
-    accounts = RemoteAccount.objects.filter(
-        organization_id=service.organization_id, connection_id=service.connection_id, pk__in=pks
-    ).annotate(
-        **account_tier_expressions(),
-        member_status=member_conditions(now=now).status_expression(),
-    )
+    accounts = _member_accounts(service, member_conditions(now=now)).filter(pk__in=pks)
     by_pk = {
         account.pk: account
         for account in member_staff_match(organization=service.organization, accounts=accounts)
