@@ -21,7 +21,7 @@ from integrations.pagerduty.roles import role_label
 from spend import selectors
 from spend.models import BillingCycle, Currency, SaasService, UsageMonth
 from spend.overview import member_rows
-from spend.report import service_figures
+from spend.report import service_figures, usage_row
 from tenants.models import Organization
 
 YES_NO = ["yes", "no"]
@@ -148,17 +148,6 @@ def _member_rows(accounts: list[RemoteAccount]) -> list[dict[str, Any]]:
     ]
 
 
-def _usage_row(month: UsageMonth) -> dict[str, Any]:
-    return {
-        "month": f"{month.month:%Y-%m}",
-        "incidents": month.incidents,
-        "alerts": month.alerts,
-        "billable_alerts": month.billable_alerts,
-        "notifications": month.notifications,
-        "peak_seats": month.peak_seats,
-    }
-
-
 # --- Views ------------------------------------------------------------------------------------
 
 
@@ -258,7 +247,7 @@ class SaasServiceUsageApi(_ServiceRowsMixin, OrgScopedApiView):
     def get(self, request: Request, **kwargs: Any) -> Response:
         return self.paginated(
             self.get_queryset(),
-            lambda page: UsageMonthSerializer([_usage_row(m) for m in page], many=True).data,
+            lambda page: UsageMonthSerializer([usage_row(m) for m in page], many=True).data,
         )
 
 

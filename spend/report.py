@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from spend import rules
-from spend.models import SaasService
+from spend.models import SaasService, UsageMonth
 from spend.selectors import (
     member_counts,
     service_insights,
@@ -46,6 +46,18 @@ def service_figures(
     }
 
 
+def usage_row(month: UsageMonth) -> dict[str, Any]:
+    """One month of usage as the report and the API give it (nulls: not available)."""
+    return {
+        "month": f"{month.month:%Y-%m}",
+        "incidents": month.incidents,
+        "alerts": month.alerts,
+        "billable_alerts": month.billable_alerts,
+        "notifications": month.notifications,
+        "peak_seats": month.peak_seats,
+    }
+
+
 def service_report(
     *, service: SaasService, currency: str, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -55,17 +67,7 @@ def service_report(
     insights = service_insights(service=service, now=now).insights if figures["integrated"] else []
     return {
         **figures,
-        "usage": [
-            {
-                "month": f"{month.month:%Y-%m}",
-                "incidents": month.incidents,
-                "alerts": month.alerts,
-                "billable_alerts": month.billable_alerts,
-                "notifications": month.notifications,
-                "peak_seats": month.peak_seats,
-            }
-            for month in usage_months(service=service)
-        ],
+        "usage": [usage_row(month) for month in usage_months(service=service)],
         "insights": [
             {
                 "code": insight.code,
