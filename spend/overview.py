@@ -38,7 +38,7 @@ class ServiceRow:
 
 def service_rows(*, organization: Organization, today: date) -> list[ServiceRow]:
     rows = []
-    for service in service_list(organization=organization):
+    for service in service_list(organization=organization).prefetch_related("tiers"):
         tiers = [figures for _, figures in service_tier_figures(service=service)]
         spend = rules.monthly_spend_cents(tiers)
         seats_used = sum(tier.seats_used for tier in tiers)

@@ -86,6 +86,6 @@ def spend_report(*, organization: Organization, now: datetime | None = None) -> 
         "organization": organization.slug,
         "services": [
             service_report(service=service, currency=currency, now=now)
-            for service in service_list(organization=organization)
+            for service in service_list(organization=organization).prefetch_related("tiers")
         ],
     }
