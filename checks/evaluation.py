@@ -432,9 +432,7 @@ def organization_evaluate(
         if only_if_changed and freshness == Freshness.CURRENT:
             return []
         if only_if_changed and freshness == Freshness.DEADLINES_PASSED:
-            return _evaluate_past_deadlines(
-                organization=organization, state=state, signature=signature, now=context.now
-            )
+            return _evaluate_past_deadlines(context=context, state=state, signature=signature)
     evaluations = _evaluate_each(
         organization=organization,
         work=[(check, context) for check in (checks if checks is not None else check_list())],
@@ -534,23 +532,25 @@ def organization_evaluate_after_sync(
 
 
 def _evaluate_past_deadlines(
-    *, organization: Organization, state: Any, signature: str, now: datetime
+    *, context: EvaluationContext, state: Any, signature: str
 ) -> list[CheckEvaluation]:
-    """Nothing changed but time: re-evaluate only the entities whose deadline passed."""
-    evaluations: list[CheckEvaluation] = []
-    past = entities_past_deadline(organization_id=organization.pk, now=now)
-    for entity_type, entity_ids in sorted(past.items()):
-        evaluations += organization_evaluate(
-            organization=organization,
-            now=now,
-            checks=checks_for_entity_type(entity_type),
-            entity_ids=entity_ids,
-        )
+    """Nothing changed but time: re-evaluate only the entities whose deadline passed (in the
+    context already loaded; the state recorded after computes the next deadline)."""
+    organization = context.organization
+    past = entities_past_deadline(organization_id=organization.pk, now=context.now)
+    evaluations = _evaluate_each(
+        organization=organization,
+        work=[
+            (check, context.narrowed(entity_ids))
+            for entity_type, entity_ids in sorted(past.items())
+            for check in checks_for_entity_type(entity_type)
+        ],
+    )
     evaluation_state_record(
         organization_id=organization.pk,
         started_from_version=state.evaluated_version,
         signature=signature,
-        now=now,
+        now=context.now,
         evaluated_at=state.evaluated_at,
     )
     return evaluations

@@ -28,7 +28,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Min, OuterRef, QuerySet, Value
-from django.db.models.functions import Least
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from checks.base import EvaluationContext
@@ -146,10 +146,8 @@ def evaluation_deadline_lower(
     ).aggregate(next_deadline=Min("deadline"))["next_deadline"]
     if deadline is None:
         return
-    state = EvaluationState.objects.filter(organization_id=organization_id)
-    state.filter(next_deadline_at__isnull=True).update(next_deadline_at=deadline)
-    state.filter(next_deadline_at__isnull=False).update(
-        next_deadline_at=Least(F("next_deadline_at"), Value(deadline))
+    EvaluationState.objects.filter(organization_id=organization_id).update(
+        next_deadline_at=Least(Coalesce("next_deadline_at", Value(deadline)), Value(deadline))
     )
 
 

@@ -238,18 +238,14 @@ class PagerDutyClient(PagerDutyTransport):
         """
         request_params: dict[str, ParamValue] = {"time_zone": "UTC"}
         request_params.update(params or {})
-        window_start = floor_to_second(since)
-        range_end = floor_to_second(until)
-        while window_start < range_end:
-            window_end = min(window_start + MAX_NOTIFICATION_WINDOW, range_end)
-            yield from self._iter_windowed_pages(
-                "/notifications",
-                collection="notifications",
-                since=window_start,
-                until=window_end,
-                params=request_params,
-            )
-            window_start = window_end
+        yield from self._iter_windowed_pages(
+            "/notifications",
+            collection="notifications",
+            since=since,
+            until=until,
+            params=request_params,
+            max_window=MAX_NOTIFICATION_WINDOW,
+        )
 
     # -- convenience endpoints ----------------------------------------------------------------
 
@@ -461,8 +457,10 @@ class PagerDutyClient(PagerDutyTransport):
         since: datetime,
         until: datetime,
         params: Params,
+        max_window: timedelta = MAX_INCIDENT_WINDOW,
     ) -> Iterator[list[dict[str, Any]]]:
-        """Page through a since/until listing in windows that fit PagerDuty's limits.
+        """Page through a since/until listing in windows of at most ``max_window`` (the longest
+        range the endpoint accepts) that fit PagerDuty's limits.
 
         Windows are half-open, ``[since, until)``, and adjacent windows share their boundary
         instant, so none overlap and none leave a gap. Neither PagerDuty's OpenAPI spec nor its
@@ -480,7 +478,7 @@ class PagerDutyClient(PagerDutyTransport):
         windows: collections.deque[_TimeWindow] = collections.deque()
         window_start = range_start
         while window_start < range_end:
-            window_end = min(window_start + MAX_INCIDENT_WINDOW, range_end)
+            window_end = min(window_start + max_window, range_end)
             windows.append(_TimeWindow(window_start, window_end))
             window_start = window_end
 

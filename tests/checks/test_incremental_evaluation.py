@@ -108,3 +108,16 @@ def test_a_narrow_re_evaluation_brings_the_next_deadline_forward(
     entity_evaluate(organization=organization, entity_type="incident", entity_id=newer.pk, now=NOW)
 
     assert EvaluationState.objects.get().next_deadline_at == NOW + timedelta(hours=1)
+
+
+def test_a_narrow_re_evaluation_sets_the_first_next_deadline(organization, evaluate, make_incident):
+    from checks.evaluation import entity_evaluate
+
+    make_incident(hours_ago=3, resolved_hours_ago=2)  # nothing due
+    evaluate()
+    assert EvaluationState.objects.get().next_deadline_at is None
+    newer = make_incident(hours_ago=23)  # due in one hour
+
+    entity_evaluate(organization=organization, entity_type="incident", entity_id=newer.pk, now=NOW)
+
+    assert EvaluationState.objects.get().next_deadline_at == NOW + timedelta(hours=1)

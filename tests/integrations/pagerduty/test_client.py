@@ -293,6 +293,31 @@ def test_boundary_incident_is_not_duplicated_if_until_were_inclusive() -> None:
 
 
 @responses.activate
+def test_boundary_notification_is_not_duplicated_between_three_month_windows() -> None:
+    since = at("2024-01-01T00:00:00")
+    boundary = since + timedelta(days=88)  # where the first 88-day window ends
+    seen_ranges: list[tuple[str, str]] = []
+
+    def notifications(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        query = parse_qs(urlsplit(request.url).query)
+        window = (query["since"][0], query["until"][0])
+        seen_ranges.append(window)
+        start, end = (parse_pagerduty_datetime(value) for value in window)
+        assert start is not None and end is not None and end - start <= timedelta(days=88)
+        # ``until`` inclusive: the boundary notification is in both windows' answers
+        items = [{"id": "PN1", "type": "sms_notification"}] if start <= boundary <= end else []
+        return 200, {}, json.dumps({"notifications": items, "more": False, "total": len(items)})
+
+    responses.add_callback(responses.GET, f"{BASE_URL}/notifications", callback=notifications)
+    client = make_client()
+
+    pages = list(client.iter_notifications(since=since, until=since + timedelta(days=150)))
+
+    assert [item["id"] for page in pages for item in page] == ["PN1"]
+    assert len(seen_ranges) == 2
+
+
+@responses.activate
 def test_log_entries_use_the_same_windowing() -> None:
     def log_entries(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
         query = parse_qs(urlsplit(request.url).query)
