@@ -8,8 +8,7 @@ They also register listeners called with the organisation's id once a connection
 
 from collections.abc import Callable
 
-from django.db import transaction
-
+from sprintolike.hooks import OrganizationEvent
 from sprintolike.tasks import enqueue as enqueue_task
 
 _AFTER_SYNC_TASKS: list[str] = []
@@ -39,18 +38,12 @@ def enqueue_after_sync(
         )
 
 
-ConnectionRevokedListener = Callable[[int], None]
-_CONNECTION_REVOKED_LISTENERS: list[ConnectionRevokedListener] = []
-
-
-def register_connection_revoked_listener(listener: ConnectionRevokedListener) -> None:
-    """Register ``listener(organization_id)``, called after a revocation commits."""
-    if listener not in _CONNECTION_REVOKED_LISTENERS:
-        _CONNECTION_REVOKED_LISTENERS.append(listener)
+_connection_revoked = OrganizationEvent()
+# ``listener(organization_id)``, called after a revocation commits.
+register_connection_revoked_listener = _connection_revoked.register
 
 
 def connection_revoked(*, organization_id: int) -> None:
     """Tell every listener, after the current transaction commits, that a connection of the
     organisation was revoked (its data kept or deleted)."""
-    for listener in tuple(_CONNECTION_REVOKED_LISTENERS):
-        transaction.on_commit(lambda listener=listener: listener(organization_id))
+    _connection_revoked.notify(organization_id=organization_id)

@@ -5,20 +5,12 @@ in its AppConfig.ready(), and tenants calls every listener with the organisation
 change has committed.
 """
 
-from collections.abc import Callable
+from sprintolike.hooks import OrganizationEvent
 
-from django.db import transaction
-
-StaffChangedListener = Callable[[int], None]
-_STAFF_CHANGED_LISTENERS: list[StaffChangedListener] = []
-
-
-def register_staff_changed_listener(listener: StaffChangedListener) -> None:
-    if listener not in _STAFF_CHANGED_LISTENERS:
-        _STAFF_CHANGED_LISTENERS.append(listener)
+_staff_changed = OrganizationEvent()
+register_staff_changed_listener = _staff_changed.register
 
 
 def staff_changed(*, organization_id: int) -> None:
     """Tell every listener, after the current transaction commits, that staff changed."""
-    for listener in tuple(_STAFF_CHANGED_LISTENERS):
-        transaction.on_commit(lambda listener=listener: listener(organization_id))
+    _staff_changed.notify(organization_id=organization_id)
