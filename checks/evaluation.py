@@ -52,9 +52,6 @@ RESULT_STREAM_CHUNK_SIZE = 2000
 # list of ids (and stays within every database's limit on query parameters).
 AFTER_SYNC_MAX_ENTITIES = 5000
 WRITE_BATCH_SIZE = 5000
-# Django's bulk_update builds one CASE WHEN per row per field (slow to build, and evaluated per
-# row, so quadratic in the batch); it is only the fallback off PostgreSQL, in small batches.
-UPDATE_BATCH_SIZE = 100
 RESULT_FIELDS = (
     "entity_external_id",
     "entity_label",

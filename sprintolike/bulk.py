@@ -9,6 +9,9 @@ from django.db import connections, models, router
 Item = TypeVar("Item")
 
 UPDATE_BATCH_SIZE = 1000
+# Django's bulk_update (the fallback off PostgreSQL) builds one CASE WHEN per row and field,
+# evaluated per row: quadratic in the batch, so it gets small batches whatever the caller asks.
+FALLBACK_UPDATE_BATCH_SIZE = 100
 
 
 def chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -36,7 +39,9 @@ def bulk_update_rows(
     names = list(dict.fromkeys(field_names))
     database = connections[router.db_for_write(model)]
     if database.vendor != "postgresql":
-        model.objects.bulk_update(rows, names, batch_size=batch_size)
+        model.objects.bulk_update(
+            rows, names, batch_size=min(batch_size, FALLBACK_UPDATE_BATCH_SIZE)
+        )
         return
     quote = database.ops.quote_name
     primary_key = model._meta.pk
