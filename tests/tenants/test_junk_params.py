@@ -72,6 +72,7 @@ def url_variants(url, ids):
         return
     yield {name: ids[name] for name in url.kwargs}
     yield dict.fromkeys(url.kwargs, 987654)
+    yield dict.fromkeys(url.kwargs, 10**20)  # beyond a bigint
 
 
 def walk(client, organization, ids, headers) -> tuple[list[str], set]:
