@@ -95,9 +95,10 @@ def audit_event_list(
         queryset = queryset.filter(actor__isnull=True)
     elif actor_id:
         queryset = queryset.filter(actor_id=actor_id)
-    if start:
+    # The first and last two days of the calendar bound nothing (and would overflow in UTC).
+    if start and start > date.min + timedelta(days=1):
         queryset = queryset.filter(created_at__gte=_start_of_day(start))
-    if end:
+    if end and end < date.max - timedelta(days=1):
         queryset = queryset.filter(created_at__lt=_start_of_day(end + timedelta(days=1)))
     return queryset.order_by(*order_by)
 
