@@ -157,25 +157,7 @@ def document_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
 
-# static/css/app.css: `.facts dd` does not break a long email (needs overflow-wrap:anywhere) and
-# the identity form's staff select is as wide as its longest option (needs max-width:100%).
-TOO_WIDE = {"access-manual-account", "access-account", "access-staff"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True, reason="long emails overflow .facts dd and the staff <select>"
-            ),
-        )
-        if name in TOO_WIDE
-        else name
-        for name in PAGES
-    ],
-)
+@pytest.mark.parametrize("name", list(PAGES))
 def test_page_fits_a_phone_without_sideways_scrolling(phone_page, name, request):
     from tests.browser.conftest import OUTPUT_DIR
 
