@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from access import selectors
 from access.account_facts import identity_counts_of_systems
 from access.accounts import access_connections, system_accounts
+from access.checks import pagerduty_system_lookup
 from access.models import (
     AccessReview,
     CriticalSystem,
@@ -169,16 +170,10 @@ def _user(user: Any) -> dict[str, Any] | None:
     return {"id": user.pk, "email": user.email} if user is not None else None
 
 
-def _pagerduty_system(organization: Organization) -> CriticalSystem | None:
-    return CriticalSystem.objects.filter(
-        organization=organization, kind=SystemKind.PAGERDUTY
-    ).first()
-
-
 def identified_accounts(*, organization: Organization) -> QuerySet[RemoteAccount]:
     """Live and removed PagerDuty accounts with `identification`, `staff_pk`, `staff_name` and
     `staff_status` (see the module docstring for which identification applies)."""
-    system = _pagerduty_system(organization)
+    system = pagerduty_system_lookup(organization)
     if system is not None:
         return system_accounts(system=system, live_only=False)
     accounts = RemoteAccount.objects.filter(

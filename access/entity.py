@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.accounts import identity_indexes, pagerduty_accounts, resolved_accounts
-from access.checks import ACCOUNT, STAFF, SYSTEM, SYSTEM_ACCOUNT
-from access.models import AccessReview, CriticalSystem, ManualAccount, SystemKind
+from access.checks import ACCOUNT, STAFF, SYSTEM, SYSTEM_ACCOUNT, pagerduty_system_lookup
+from access.models import AccessReview, CriticalSystem, ManualAccount
 from access.rules import Identification, time_to_revoke
 from checks.entity_kinds import EntityKind
 from checks.evidence import iso
@@ -47,16 +47,10 @@ STAFF_COLUMNS = ("staff_email", "org_role", "last_working_day", "live_accounts",
 SYSTEM_COLUMNS = ("system_kind", "owner", "valid_access", "last_review_completed_at")
 
 
-def _pagerduty_system(organization: Organization) -> CriticalSystem | None:
-    return CriticalSystem.objects.filter(
-        organization=organization, kind=SystemKind.PAGERDUTY
-    ).first()
-
-
 def account_evidence_values(
     *, organization: Organization, results: Sequence[CheckResult]
 ) -> dict[int, dict[str, Any]]:
-    system = _pagerduty_system(organization)
+    system = pagerduty_system_lookup(organization)
     if system is None:
         return {}
     rows = (
@@ -128,7 +122,7 @@ def staff_evidence_values(
         ).select_related("org_role")
     }
     accounts: dict[int, list[Any]] = defaultdict(list)
-    system = _pagerduty_system(organization)
+    system = pagerduty_system_lookup(organization)
     if system is not None:
         wanted = set(ids)
         for account in resolved_accounts(system=system, live_only=False):
