@@ -10,7 +10,8 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from access.accounts import identity_indexes, pagerduty_accounts, resolved_accounts
+from access.account_facts import account_ids_of_staff
+from access.accounts import identity_indexes, pagerduty_accounts
 from access.checks import ACCOUNT, STAFF, SYSTEM, SYSTEM_ACCOUNT, pagerduty_system_lookup
 from access.models import AccessReview, CriticalSystem, ManualAccount
 from access.rules import Identification, time_to_revoke
@@ -124,10 +125,10 @@ def staff_evidence_values(
     accounts: dict[int, list[Any]] = defaultdict(list)
     system = pagerduty_system_lookup(organization)
     if system is not None:
-        wanted = set(ids)
-        for account in resolved_accounts(system=system, live_only=False):
-            if account.staff_id in wanted:
-                accounts[account.staff_id].append(account)
+        # The members' accounts by the identity joins, then only those rows annotated.
+        account_ids = account_ids_of_staff(system=system, staff_ids=ids, live_only=False)
+        for account in pagerduty_accounts(system=system).filter(pk__in=account_ids):
+            accounts[account.staff_id].append(account)
     values = {}
     for staff_id, member in members.items():
         mine = accounts.get(staff_id, [])
