@@ -33,7 +33,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from access.models import AccountIdentity, CriticalSystem, IdentityKind, ManualAccount
-from access.rules import Identification
+from access.rules import Identification, identification_of
 from integrations.models import Connection, Purpose, RemoteAccount
 from tenants.models import StaffAlternateEmail, StaffMember
 
@@ -252,8 +252,6 @@ class IdentityIndex:
         self.staff = directory.staff
 
     def identify(self, *, key: str, email: str) -> tuple[Identification, int | None]:
-        from access.rules import identification_of
-
         kind, staff_id = self.identities.get(key, (None, None))
         return identification_of(
             identity_kind=kind,

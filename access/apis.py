@@ -22,13 +22,13 @@ from rest_framework.response import Response
 from access import selectors
 from access.account_facts import identity_counts_of_systems
 from access.accounts import access_connections, system_accounts
+from access.checks import allowances_of_systems, pagerduty_system_lookup
 from access.models import (
     AccessReview,
     CriticalSystem,
     FollowUpStatus,
     ReviewChange,
     ReviewDecision,
-    RoleAllowance,
     SystemKind,
     ValidAccessMode,
 )
@@ -169,16 +169,10 @@ def _user(user: Any) -> dict[str, Any] | None:
     return {"id": user.pk, "email": user.email} if user is not None else None
 
 
-def _pagerduty_system(organization: Organization) -> CriticalSystem | None:
-    return CriticalSystem.objects.filter(
-        organization=organization, kind=SystemKind.PAGERDUTY
-    ).first()
-
-
 def identified_accounts(*, organization: Organization) -> QuerySet[RemoteAccount]:
     """Live and removed PagerDuty accounts with `identification`, `staff_pk`, `staff_name` and
     `staff_status` (see the module docstring for which identification applies)."""
-    system = _pagerduty_system(organization)
+    system = pagerduty_system_lookup(organization)
     if system is not None:
         return system_accounts(system=system, live_only=False)
     accounts = RemoteAccount.objects.filter(
@@ -221,17 +215,11 @@ def _account_row(account: Any) -> dict[str, Any]:
 def _access_policies(systems: list[CriticalSystem]) -> dict[int, selectors.AccessPolicy]:
     """`selectors.access_policy` of several systems: one query for the allowances of the
     role-based ones."""
-    role_based = [s.pk for s in systems if s.valid_access_mode == ValidAccessMode.ROLE_BASED]
-    allowances: dict[int, dict[int, str]] = {pk: {} for pk in role_based}
-    if role_based:
-        for system_id, org_role_id, max_role in (
-            RoleAllowance.objects.filter(system__in=role_based)
-            .order_by()
-            .values_list("system_id", "org_role_id", "max_role")
-        ):
-            allowances[system_id][org_role_id] = max_role
+    allowances = allowances_of_systems(systems)
     return {
-        system.pk: selectors.AccessPolicy(system.pk in allowances, allowances.get(system.pk, {}))
+        system.pk: selectors.AccessPolicy(
+            system.valid_access_mode == ValidAccessMode.ROLE_BASED, allowances[system.pk]
+        )
         for system in systems
     }
 

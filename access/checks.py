@@ -74,6 +74,21 @@ def allowances_of(system: CriticalSystem) -> dict[int, str]:
     return dict(RoleAllowance.objects.filter(system=system).values_list("org_role_id", "max_role"))
 
 
+def allowances_of_systems(systems: list[CriticalSystem]) -> dict[int, dict[int, str]]:
+    """{system id: `allowances_of` it} of several systems in one query; empty for a system
+    that is not role-based (its allowances do not apply)."""
+    role_based = [s.pk for s in systems if s.valid_access_mode == ValidAccessMode.ROLE_BASED]
+    allowances: dict[int, dict[int, str]] = {system.pk: {} for system in systems}
+    if role_based:
+        for system_id, org_role_id, max_role in (
+            RoleAllowance.objects.filter(system__in=role_based)
+            .order_by()
+            .values_list("system_id", "org_role_id", "max_role")
+        ):
+            allowances[system_id][org_role_id] = max_role
+    return allowances
+
+
 def _connection_hint(context: EvaluationContext) -> str:
     if not context.connections:
         return "Connect PagerDuty for access management in Settings > Integrations."
@@ -255,11 +270,7 @@ def evaluate_system_account_access_valid(
     context: EvaluationContext,
 ) -> Iterator[EntityOutcome]:
     systems = manual_systems(context)
-    allowances: dict[int, dict[int, str]] = {system.pk: {} for system in systems}
-    for system_id, org_role_id, max_role in RoleAllowance.objects.filter(
-        system__in=list(allowances)
-    ).values_list("system_id", "org_role_id", "max_role"):
-        allowances[system_id][org_role_id] = max_role
+    allowances = allowances_of_systems(systems)
     policies = {system.pk: _policy(system, allowances[system.pk]) for system in systems}
     return valid_access_outcomes(_manual_accounts(context, systems), policies)
 

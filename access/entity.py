@@ -10,9 +10,10 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from access.accounts import identity_indexes, pagerduty_accounts, resolved_accounts
-from access.checks import ACCOUNT, STAFF, SYSTEM, SYSTEM_ACCOUNT
-from access.models import AccessReview, CriticalSystem, ManualAccount, SystemKind
+from access.account_facts import account_ids_of_staff
+from access.accounts import identity_indexes, pagerduty_accounts
+from access.checks import ACCOUNT, STAFF, SYSTEM, SYSTEM_ACCOUNT, pagerduty_system_lookup
+from access.models import AccessReview, CriticalSystem, ManualAccount
 from access.rules import Identification, time_to_revoke
 from checks.entity_kinds import EntityKind
 from checks.evidence import iso
@@ -47,16 +48,10 @@ STAFF_COLUMNS = ("staff_email", "org_role", "last_working_day", "live_accounts",
 SYSTEM_COLUMNS = ("system_kind", "owner", "valid_access", "last_review_completed_at")
 
 
-def _pagerduty_system(organization: Organization) -> CriticalSystem | None:
-    return CriticalSystem.objects.filter(
-        organization=organization, kind=SystemKind.PAGERDUTY
-    ).first()
-
-
 def account_evidence_values(
     *, organization: Organization, results: Sequence[CheckResult]
 ) -> dict[int, dict[str, Any]]:
-    system = _pagerduty_system(organization)
+    system = pagerduty_system_lookup(organization)
     if system is None:
         return {}
     rows = (
@@ -128,12 +123,12 @@ def staff_evidence_values(
         ).select_related("org_role")
     }
     accounts: dict[int, list[Any]] = defaultdict(list)
-    system = _pagerduty_system(organization)
+    system = pagerduty_system_lookup(organization)
     if system is not None:
-        wanted = set(ids)
-        for account in resolved_accounts(system=system, live_only=False):
-            if account.staff_id in wanted:
-                accounts[account.staff_id].append(account)
+        # The members' accounts by the identity joins, then only those rows annotated.
+        account_ids = account_ids_of_staff(system=system, staff_ids=ids, live_only=False)
+        for account in pagerduty_accounts(system=system).filter(pk__in=account_ids):
+            accounts[account.staff_id].append(account)
     values = {}
     for staff_id, member in members.items():
         mine = accounts.get(staff_id, [])
