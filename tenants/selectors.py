@@ -123,3 +123,13 @@ def audit_actor_choices(*, organization: Organization) -> list[tuple[int, str]]:
         Q(pk__in=actor_ids) | Q(memberships__organization=organization)
     )
     return list(users.distinct().order_by("email").values_list("pk", "email"))
+
+
+def organization_for_command(slug: str) -> Organization:
+    """The organisation a management command's --org names, or the CommandError it prints."""
+    from django.core.management.base import CommandError
+
+    organization = Organization.objects.filter(slug=slug).first()
+    if organization is None:
+        raise CommandError(f"No organisation with slug {slug!r}.")
+    return organization

@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from access.models import MAX_GRACE_DAYS, ValidAccessMode
 from access.services import AccessError, pagerduty_system_get_or_create, valid_access_configure
 from integrations.pagerduty.roles import ROLES_BY_PRIVILEGE, PagerDutyRole
-from tenants.models import Organization, OrgRole
+from tenants.models import OrgRole
+from tenants.selectors import organization_for_command
 
 
 class Command(BaseCommand):
@@ -33,9 +34,7 @@ class Command(BaseCommand):
         parser.add_argument("--grace-days", type=int, default=None, help=f"0 to {MAX_GRACE_DAYS}.")
 
     def handle(self, *args, **options) -> None:
-        organization = Organization.objects.filter(slug=options["org"]).first()
-        if organization is None:
-            raise CommandError(f"No organisation with slug {options['org']!r}.")
+        organization = organization_for_command(options["org"])
         allowances = {}
         for value in options["role"] or []:
             name, separator, role = value.rpartition("=")

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from api.models import TokenRole
 from api.services import ApiTokenError, api_token_create
-from tenants.models import Organization
+from tenants.selectors import organization_for_command
 
 
 class Command(BaseCommand):
@@ -22,9 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--expires-days", type=int, default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        organization = Organization.objects.filter(slug=options["org"]).first()
-        if organization is None:
-            raise CommandError(f"No organisation with slug {options['org']!r}.")
+        organization = organization_for_command(options["org"])
         try:
             created = api_token_create(
                 organization=organization,

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, DjangoHelpFor
 from checks.evaluation import EvaluationError, organization_evaluate
 from checks.registry import check_list
 from checks.report import check_report
-from tenants.models import Organization
+from tenants.selectors import organization_for_command
 
 
 class _HelpFormatter(DjangoHelpFormatter, RawDescriptionHelpFormatter):
@@ -53,9 +53,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, org: str, as_json: bool, **options) -> None:
-        organization = Organization.objects.filter(slug=org).first()
-        if organization is None:
-            raise CommandError(f"No organisation with slug {org!r}.")
+        organization = organization_for_command(org)
         try:
             organization_evaluate(organization=organization)
         except EvaluationError as error:

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations.models import Purpose, Region
 from integrations.pagerduty.connect import ConnectError, connect_with_api_key
-from tenants.models import Organization
+from tenants.selectors import organization_for_command
 
 
 def parse_purposes(value: str) -> list[str]:
@@ -33,9 +33,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, org: str, api_key: str, region: str, purposes: str, **options) -> None:
-        organization = Organization.objects.filter(slug=org).first()
-        if organization is None:
-            raise CommandError(f"No organisation with slug {org!r}.")
+        organization = organization_for_command(org)
         try:
             connection = connect_with_api_key(
                 organization=organization,

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from integrations.models import SyncRun, SyncRunStatus, SyncTrigger
 from integrations.pagerduty.sync.lease import SyncRefused
 from integrations.pagerduty.sync.run import sync_connection
-from tenants.models import Organization
+from tenants.selectors import organization_for_command
 
 
 class Command(BaseCommand):
@@ -28,9 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--connection", type=int, help="Only this connection id")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        organization = Organization.objects.filter(slug=options["org"]).first()
-        if organization is None:
-            raise CommandError(f"No organisation with slug {options['org']!r}.")
+        organization = organization_for_command(options["org"])
         connections = organization.connections.not_revoked()
         if options["connection"]:
             connections = connections.filter(pk=options["connection"])

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from spend.models import Currency
 from spend.services import SpendError, service_configure
-from tenants.models import Organization
+from tenants.selectors import organization_for_command
 
 
 def _pairs(values: list[str], what: str) -> dict[str, int]:
@@ -47,9 +47,7 @@ class Command(BaseCommand):
         parser.add_argument("--currency", help=f"One of {', '.join(Currency.values)}")
 
     def handle(self, *args, **options) -> None:
-        organization = Organization.objects.filter(slug=options["org"]).first()
-        if organization is None:
-            raise CommandError(f"No organisation with slug {options['org']!r}.")
+        organization = organization_for_command(options["org"])
         prices = _pairs(options["price"], "Price")
         seats = _pairs(options["seats_bought"], "Seats bought")
         renewal_date = None

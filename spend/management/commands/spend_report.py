@@ -1,11 +1,11 @@
 import json as json_module
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from spend.money import format_cents
 from spend.report import spend_report
 from spend.rollups import spend_refresh_organization
-from tenants.models import Organization
+from tenants.selectors import organization_for_command
 
 
 class Command(BaseCommand):
@@ -22,9 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, org: str, json: bool, no_refresh: bool, **options) -> None:
-        organization = Organization.objects.filter(slug=org).first()
-        if organization is None:
-            raise CommandError(f"No organisation with slug {org!r}.")
+        organization = organization_for_command(org)
         if not no_refresh:
             spend_refresh_organization(organization_id=organization.pk)
         report = spend_report(organization=organization)

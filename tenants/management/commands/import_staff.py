@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.models import Organization
+from tenants.selectors import organization_for_command
 from tenants.staff_import import staff_import
 
 
@@ -24,9 +24,7 @@ class Command(BaseCommand):
     def handle(
         self, *args, org: str, file: Path, create_missing_org_roles: bool, **options
     ) -> None:
-        organization = Organization.objects.filter(slug=org).first()
-        if organization is None:
-            raise CommandError(f"No organisation with slug {org!r}.")
+        organization = organization_for_command(org)
         try:
             content = file.read_bytes()
         except OSError as error:
